@@ -131,12 +131,21 @@ kev_inet6_addr *kev_kernel_inet6_find(kev_kernel *k, const char *name,
  *   if NAME [up] [p2p] [flags 0xHEX] [media none|unknown|inactive|active]
  *           [lqm N] [refcnt N] [expensive|cheap]
  *   inet NAME A.B.C.D/LEN [peer A.B.C.D] [noaddr] [nomask] [nopeer]
+ *   inet NAME A.B.C.D mask A.B.C.D [peer A.B.C.D] [noaddr] [nomask] [nopeer]
  *   inet6 NAME ADDR/LEN [flags 0xHEX] [dst ADDR] [noaddr] [nomask]
  *           [flagsfail]
+ *   inet6 NAME ADDR mask ADDR [flags 0xHEX] [dst ADDR] [noaddr] [nomask]
+ *           [flagsfail]
  *
- * `inet` without `peer` derives the broadcast (addr | ~mask), or for a p2p
- * interface leaves has_peer false. NAME is 1..15 bytes without spaces; the
- * escape \xNN gives any other byte. */
+ * Tokens are separated by spaces and tabs; options come in any order and
+ * apply in token order; '#' starts a comment only at the start of a token;
+ * a trailing '\r' is ignored. An address takes its mask from /LEN or from
+ * `mask` (which the dump uses for a non-contiguous mask), exactly one of
+ * the two. ADDR is RFC 4291 text (with "::", and a dotted quad in the last
+ * 32 bits). `inet` without `peer` derives the broadcast (addr | ~mask), or
+ * for a p2p interface leaves has_peer false. NAME is 1..15 bytes without
+ * spaces; the escape \xNN (not \x00) gives any other byte and \\ a
+ * backslash; a NAME starting with '#' must escape it. */
 int kev_kernel_load_text(kev_kernel *k, const char *text, size_t len,
                          kev_strbuf *err);
 

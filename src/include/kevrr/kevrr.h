@@ -4,6 +4,7 @@
 #ifndef KEVRR_KEVRR_H
 #define KEVRR_KEVRR_H
 
+#include "kevrr/build.h"
 #include "kevrr/error.h"
 #include "kevrr/events.h"
 #include "kevrr/kernel.h"

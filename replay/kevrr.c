@@ -1,0 +1,67 @@
+/*
+ * kevrr.c: the `kevrr` command: dispatches to one subcommand per file
+ * through a table, and prints help.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const kev_cmd *const commands[] = {&kev_cmd_run};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: kevrr COMMAND [OPTIONS] [ARGS]\n\n"
+                 "kevrr records, replays and fuzzes configd's kernel-event monitor.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(out, "  %-10s %s\n", "help", "show help for a command: kevrr help COMMAND");
+    fprintf(out, "  %-10s %s\n", "version", "print the version");
+    fprintf(out, "\nSee docs/cli.md for every command, option and exit code.\n");
+}
+
+static const kev_cmd *find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return KEV_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (kev_cli_is_help(name)) {
+        usage(stdout);
+        return KEV_EXIT_OK;
+    }
+    if (strcmp(name, "version") == 0 || strcmp(name, "--version") == 0) {
+        printf("kevrr %s\n", KEVRR_VERSION_STRING);
+        return KEV_EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return KEV_EXIT_OK;
+        }
+        const kev_cmd *c = find(argv[2]);
+        if (c == NULL) {
+            fprintf(stderr, "kevrr: no command '%s'; see kevrr help\n", argv[2]);
+            return KEV_EXIT_USAGE;
+        }
+        fputs(c->usage, stdout);
+        return KEV_EXIT_OK;
+    }
+    const kev_cmd *c = find(name);
+    if (c == NULL) {
+        fprintf(stderr, "kevrr: no command '%s'; see kevrr help\n", name);
+        return KEV_EXIT_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# scripts/deps.sh: installs what kevrr needs to build and test on Debian 12,
+# only what is missing (so it is quick, and works offline when nothing is).
+# Runs apt-get as root, or through sudo when not root.
+set -euo pipefail
+
+pkgs=()
+need_cmd() { command -v "$1" >/dev/null 2>&1 || pkgs+=("$2"); }
+need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || pkgs+=("$1"); }
+
+need_cmd cmake cmake
+need_cmd make make
+need_cmd gcc gcc
+need_pkg libc6-dev
+need_pkg zlib1g-dev
+
+if [ ${#pkgs[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "deps: installing ${pkgs[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${pkgs[@]}"
