@@ -140,20 +140,28 @@ const kev_event_def *kev_event_table(size_t *n)
     return table;
 }
 
+/* Where each subclass's rows start in `table`: within a subclass the codes
+ * are contiguous, so a lookup is two array reads, not a search (it runs for
+ * every event). test_wire.table_sorted_and_unique checks this index against
+ * a linear search of the table for every (subclass, code) pair. */
+static const struct {
+    uint8_t first_row, first_code, count;
+} sub_index[] = {
+    [KEV_INET_SUBCLASS] = {0, 1, 10},       [KEV_DL_SUBCLASS] = {10, 1, 29},
+    [KEV_NETPOLICY_SUBCLASS] = {39, 1, 3},  [KEV_SOCKET_SUBCLASS] = {42, 1, 1},
+    [KEV_INET6_SUBCLASS] = {43, 1, 7},      [KEV_ND6_SUBCLASS] = {50, 1, 10},
+    [KEV_NECP_SUBCLASS] = {60, 1, 1},       [KEV_NETAGENT_SUBCLASS] = {61, 1, 4},
+    [KEV_LOG_SUBCLASS] = {65, 0, 1},        [KEV_NETEVENT_SUBCLASS] = {66, 1, 2},
+};
+
 const kev_event_def *kev_event_lookup(uint32_t subclass, uint32_t code)
 {
-    size_t lo = 0, hi = sizeof table / sizeof table[0];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const kev_event_def *d = &table[mid];
-        if (d->subclass < subclass || (d->subclass == subclass && d->code < code))
-            lo = mid + 1;
-        else if (d->subclass == subclass && d->code == code)
-            return d;
-        else
-            hi = mid;
-    }
-    return NULL;
+    if (subclass >= sizeof sub_index / sizeof sub_index[0])
+        return NULL;
+    uint32_t first = sub_index[subclass].first_code;
+    if (code < first || code - first >= sub_index[subclass].count)
+        return NULL;
+    return &table[sub_index[subclass].first_row + (code - first)];
 }
 
 const char *kev_layout_name(kev_layout l)

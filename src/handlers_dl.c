@@ -112,9 +112,24 @@ static bool convert_utf8(kev_world *w, const char *name, char *out, size_t cap)
     return true;
 }
 
+/* Copies an all-ASCII name (every encoding maps it to itself). Returns
+ * false, copying nothing, when a byte is >= 0x80 or it does not fit. */
+static bool copy_ascii(const char *name, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; name[i]; i++)
+        if ((unsigned char)name[i] >= 0x80 || i + 1 >= cap)
+            return false;
+    memcpy(out, name, i + 1);
+    return true;
+}
+
 bool kev__name_convert(kev_world *w, const char *name, kev_enc enc, char *out,
                        size_t cap)
 {
+    /* The common case: interface names are ASCII. */
+    if (copy_ascii(name, out, cap))
+        return true;
     if (enc == KEV_ENC_UTF8)
         return convert_utf8(w, name, out, cap);
     if (enc == KEV_ENC_ASCII && w->prof->faithful && has_high_byte(name) &&
@@ -136,11 +151,18 @@ bool kev__name_convert(kev_world *w, const char *name, kev_enc enc, char *out,
 bool kev__if_key(kev_world *w, char out[KEV_KEY_CAP], const char *name,
                  kev_enc enc, const char *entity)
 {
-    char uname[64];
-    if (!kev__name_convert(w, name, enc, uname, sizeof uname))
+    static const char prefix[] = KEV_INTERFACES_KEY "/";
+    const size_t plen = sizeof prefix - 1;
+    memcpy(out, prefix, plen);
+    /* The converted name (at most 45 bytes) goes straight into the key. */
+    if (!kev__name_convert(w, name, enc, out + plen, 64))
         return false;
-    int n = snprintf(out, KEV_KEY_CAP, "%s/%s/%s", KEV_INTERFACES_KEY, uname, entity);
-    return n > 0 && (size_t)n < KEV_KEY_CAP;
+    size_t n = plen + strlen(out + plen), elen = strlen(entity);
+    if (n + 1 + elen >= KEV_KEY_CAP)
+        return false;
+    out[n] = '/';
+    memcpy(out + n + 1, entity, elen + 1);
+    return true;
 }
 
 /* ------------------------------------------------------------------------

@@ -16,14 +16,19 @@
 #include <string.h>
 
 #include "kev_core.h"
+#include "kev_fmt.h"
 
 /* ------------------------------------------------------------------------
  * Text forms
  */
 
+/* IP_FORMAT "%d.%d.%d.%d" into `out` (16 bytes), NUL-terminated. */
 static int fmt_ipv4(char *out, size_t cap, const uint8_t a[4])
 {
-    return snprintf(out, cap, "%d.%d.%d.%d", a[0], a[1], a[2], a[3]);
+    (void)cap;
+    size_t n = kev__fmt_ipv4(out, a);
+    out[n] = '\0';
+    return (int)n;
 }
 
 /* inet_ntop(AF_INET6) as BSD libc writes it: the longest run (first on
@@ -60,7 +65,7 @@ static void fmt_ipv6(char out[46], const uint8_t a[16])
             o += (size_t)fmt_ipv4(out + o, 46 - o, a + 12);
             break;
         }
-        o += (size_t)snprintf(out + o, 46 - o, "%x", words[i]);
+        o += kev__fmt_hex(out + o, words[i]);
     }
     if (best >= 0 && best + best_len == 8)
         out[o++] = ':';
@@ -142,10 +147,7 @@ static kev_value *copy_if(kev_world *w, const family_def *f, const char *key,
     *old = kev__cache_copy(w->cache, key);
     if (*old == NULL || kev_value_type(*old) != KEV_VT_DICT)
         return kev_value_dict_new();
-    kev_value *d = kev_value_copy(*old);
-    for (int i = 0; d && i < 4; i++)
-        kev_value_dict_remove(d, f->props[i]);
-    return d;
+    return kev_value_dict_copy_without(*old, f->props, 4);
 }
 
 /* updateStore: write when absent or different, and flag the change even

@@ -15,6 +15,7 @@
 
 #include "kev_core.h"
 #include "kev_cursor.h"
+#include "kev_fmt.h"
 
 /* The payload of one event, bounded by its total_size. */
 typedef struct kev_payload {
@@ -40,15 +41,17 @@ static bool kernel_name(const kev_payload *pl, char out[KEV_IFNAMSIZ])
     if (pl->len < KEV_SZ_NET_EVENT_DATA)
         return false;
     const uint8_t *name = pl->p + KEV_OFF_IF_NAME;
-    const uint8_t *nul = memchr(name, 0, KEV_IFNAMSIZ);
+    const uint8_t *nul = kev__find_nul(name, KEV_IFNAMSIZ);
     if (nul == NULL || nul == name)
         return false;
     char tmp[KEV_IFNAMSIZ + 12];
-    int n = snprintf(tmp, sizeof tmp, "%.*s%u", (int)(nul - name),
-                     (const char *)name, pl_u32(pl, KEV_OFF_IF_UNIT));
-    if (n <= 0 || (size_t)n >= KEV_IFNAMSIZ)
+    size_t len = (size_t)(nul - name);
+    memcpy(tmp, name, len);
+    len += kev__fmt_u32(tmp + len, pl_u32(pl, KEV_OFF_IF_UNIT));
+    if (len >= KEV_IFNAMSIZ)
         return false;
-    memcpy(out, tmp, (size_t)n + 1);
+    memcpy(out, tmp, len);
+    out[len] = '\0';
     return true;
 }
 

@@ -24,6 +24,12 @@
 
 /* Keys shorter than this are stored inside their dictionary entry. */
 #define DICT_KEY_INLINE 24
+/* Containers are allocated with room for this many items right after the
+ * struct, in the same allocation: configd's arrays and dictionaries hold one
+ * to four, so most containers cost one malloc. */
+#define INLINE_ITEMS 4
+/* The reference count of the two static booleans, which are never freed. */
+#define IMMORTAL UINT32_MAX
 
 typedef struct dict_ent {
     kev_value *val;
@@ -96,30 +102,43 @@ static int ent_set_key(dict_ent *e, const char *key, size_t klen)
     return 0;
 }
 
+/* The inline item storage that follows a container's struct. */
+static void *inline_items(kev_value *v)
+{
+    return v + 1;
+}
+
 /* Drops what a container owns (children, keys, vectors), not `v` itself. */
 static void value_free_children(kev_value *v)
 {
     if (v->type == KEV_VT_ARRAY) {
         for (uint32_t i = 0; i < v->u.arr.n; i++)
             kev_value_unref(v->u.arr.items[i]);
-        free(v->u.arr.items);
+        if ((void *)v->u.arr.items != inline_items(v))
+            free(v->u.arr.items);
     } else if (v->type == KEV_VT_DICT) {
         for (uint32_t i = 0; i < v->u.dict.n; i++) {
             kev_value_unref(v->u.dict.ents[i].val);
             free(v->u.dict.ents[i].heap);
         }
-        free(v->u.dict.ents);
+        if ((void *)v->u.dict.ents != inline_items(v))
+            free(v->u.dict.ents);
     }
 }
 
 /* ---- constructors ----------------------------------------------------- */
 
+/* The two booleans are static and immortal: configd writes true and false
+ * into every Link dictionary, and sharing them saves a malloc each time.
+ * Their count is never changed, so sharing them across threads is safe. */
+static kev_value bool_values[2] = {
+    {IMMORTAL, KEV_VT_BOOL, {.b = false}},
+    {IMMORTAL, KEV_VT_BOOL, {.b = true}},
+};
+
 kev_value *kev_value_bool(bool b)
 {
-    kev_value *v = value_alloc(KEV_VT_BOOL, 0);
-    if (v)
-        v->u.b = b;
-    return v;
+    return &bool_values[b ? 1 : 0];
 }
 
 kev_value *kev_value_int(int64_t i)
@@ -169,38 +188,54 @@ kev_value *kev_value_date(double abs_time)
     return v;
 }
 
-kev_value *kev_value_array_new(void)
+/* An empty container with inline room for `cap` items (at least
+ * INLINE_ITEMS; `cap` is at most KEV_VALUE_MAX_ITEMS). */
+static kev_value *array_with_room(uint32_t cap)
 {
-    kev_value *v = value_alloc(KEV_VT_ARRAY, 0);
+    cap = cap < INLINE_ITEMS ? INLINE_ITEMS : cap;
+    kev_value *v = value_alloc(KEV_VT_ARRAY, cap * sizeof(kev_value *));
     if (v) {
-        v->u.arr.items = NULL;
-        v->u.arr.n = v->u.arr.cap = 0;
+        v->u.arr.items = inline_items(v);
+        v->u.arr.n = 0;
+        v->u.arr.cap = cap;
     }
     return v;
 }
 
-kev_value *kev_value_dict_new(void)
+static kev_value *dict_with_room(uint32_t cap)
 {
-    kev_value *v = value_alloc(KEV_VT_DICT, 0);
+    cap = cap < INLINE_ITEMS ? INLINE_ITEMS : cap;
+    kev_value *v = value_alloc(KEV_VT_DICT, cap * sizeof(dict_ent));
     if (v) {
-        v->u.dict.ents = NULL;
-        v->u.dict.n = v->u.dict.cap = 0;
+        v->u.dict.ents = inline_items(v);
+        v->u.dict.n = 0;
+        v->u.dict.cap = cap;
     }
     return v;
+}
+
+kev_value *kev_value_array_new(void)
+{
+    return array_with_room(0);
+}
+
+kev_value *kev_value_dict_new(void)
+{
+    return dict_with_room(0);
 }
 
 /* ---- references ------------------------------------------------------- */
 
 kev_value *kev_value_ref(kev_value *v)
 {
-    if (v)
+    if (v && v->refs != IMMORTAL)
         v->refs++;
     return v;
 }
 
 void kev_value_unref(kev_value *v)
 {
-    if (v == NULL || --v->refs > 0)
+    if (v == NULL || v->refs == IMMORTAL || --v->refs > 0)
         return;
     value_free_children(v);
     free(v);
@@ -294,7 +329,7 @@ static int check_mutable(const kev_value *c, kev_vtype t, const kev_value *item)
 /* The capacity after `cap`, for a vector capped at KEV_VALUE_MAX_ITEMS. */
 static uint32_t next_cap(uint32_t cap)
 {
-    uint32_t next = cap ? cap * 2 : 4;
+    uint32_t next = cap ? cap * 2 : INLINE_ITEMS;
     return next > KEV_VALUE_MAX_ITEMS ? (uint32_t)KEV_VALUE_MAX_ITEMS : next;
 }
 
@@ -315,9 +350,12 @@ static int array_reserve(kev_value *a)
     if (a->u.arr.n >= KEV_VALUE_MAX_ITEMS)
         return KEV_ETOOBIG;
     uint32_t cap = next_cap(a->u.arr.cap);
-    kev_value **items = realloc(a->u.arr.items, cap * sizeof *items);
+    bool was_inline = (void *)a->u.arr.items == inline_items(a);
+    kev_value **items = realloc(was_inline ? NULL : a->u.arr.items, cap * sizeof *items);
     if (items == NULL)
         return KEV_ENOMEM;
+    if (was_inline)
+        memcpy(items, a->u.arr.items, a->u.arr.n * sizeof *items);
     a->u.arr.items = items;
     a->u.arr.cap = cap;
     return 0;
@@ -408,9 +446,12 @@ static int dict_reserve(kev_value *d)
     if (d->u.dict.n >= KEV_VALUE_MAX_ITEMS)
         return KEV_ETOOBIG;
     uint32_t cap = next_cap(d->u.dict.cap);
-    dict_ent *ents = realloc(d->u.dict.ents, cap * sizeof *ents);
+    bool was_inline = (void *)d->u.dict.ents == inline_items(d);
+    dict_ent *ents = realloc(was_inline ? NULL : d->u.dict.ents, cap * sizeof *ents);
     if (ents == NULL)
         return KEV_ENOMEM;
+    if (was_inline)
+        memcpy(ents, d->u.dict.ents, d->u.dict.n * sizeof *ents);
     d->u.dict.ents = ents;
     d->u.dict.cap = cap;
     return 0;
@@ -488,34 +529,23 @@ const kev_value *kev_value_dict_value_at(const kev_value *d, size_t i)
 /* A new array sharing the items of `a`. */
 static kev_value *array_copy(const kev_value *a)
 {
-    kev_value *c = kev_value_array_new();
     uint32_t n = a->u.arr.n;
-    if (c == NULL || n == 0)
-        return c;
-    c->u.arr.items = malloc(n * sizeof *c->u.arr.items);
-    if (c->u.arr.items == NULL) {
-        kev_value_unref(c);
+    kev_value *c = array_with_room(n);
+    if (c == NULL)
         return NULL;
-    }
     for (uint32_t i = 0; i < n; i++)
         c->u.arr.items[i] = kev_value_ref(a->u.arr.items[i]);
-    c->u.arr.n = c->u.arr.cap = n;
+    c->u.arr.n = n;
     return c;
 }
 
 /* A new dictionary sharing the values of `d`, with its own key copies. */
 static kev_value *dict_copy(const kev_value *d)
 {
-    kev_value *c = kev_value_dict_new();
     uint32_t n = d->u.dict.n;
-    if (c == NULL || n == 0)
-        return c;
-    c->u.dict.ents = malloc(n * sizeof *c->u.dict.ents);
-    if (c->u.dict.ents == NULL) {
-        kev_value_unref(c);
+    kev_value *c = dict_with_room(n);
+    if (c == NULL)
         return NULL;
-    }
-    c->u.dict.cap = n;
     for (uint32_t i = 0; i < n; i++) {
         const dict_ent *src = &d->u.dict.ents[i];
         dict_ent *dst = &c->u.dict.ents[i];
@@ -526,6 +556,39 @@ static kev_value *dict_copy(const kev_value *d)
         }
         dst->val = kev_value_ref(src->val);
         c->u.dict.n = i + 1;
+    }
+    return c;
+}
+
+/* True when `key` is one of `keys[0..n)`. */
+static bool key_listed(const char *key, const char *const *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(key, keys[i]) == 0)
+            return true;
+    return false;
+}
+
+kev_value *kev_value_dict_copy_without(const kev_value *d, const char *const *keys,
+                                       size_t nkeys)
+{
+    if (!is_type(d, KEV_VT_DICT))
+        return NULL;
+    kev_value *c = dict_with_room(d->u.dict.n);
+    if (c == NULL)
+        return NULL;
+    for (uint32_t i = 0; i < d->u.dict.n; i++) {
+        const dict_ent *src = &d->u.dict.ents[i];
+        const char *key = ent_key(src);
+        if (key_listed(key, keys, nkeys))
+            continue;
+        dict_ent *dst = &c->u.dict.ents[c->u.dict.n];
+        if (ent_set_key(dst, key, strlen(key)) != 0) {
+            kev_value_unref(c);
+            return NULL;
+        }
+        dst->val = kev_value_ref(src->val);
+        c->u.dict.n++;
     }
     return c;
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "kev_cursor.h"
+#include "kev_fmt.h"
 #include "kevrr/error.h"
 
 const kev_profile_def kev__profiles[KEV_PROFILE__COUNT] = {
@@ -337,14 +338,10 @@ int kev_world_advance(kev_world *w, uint64_t t_ns)
  * Names: copy_if_name
  */
 
-/* Appends the decimal of `unit` as the seed's "%d" prints it. */
+/* Appends the decimal of `unit` as the seed's "%d" (or "%u") prints it. */
 static size_t fmt_unit(char *dst, uint32_t unit, bool as_signed)
 {
-    char tmp[16];
-    int n = as_signed ? snprintf(tmp, sizeof tmp, "%d", (int)(int32_t)unit)
-                      : snprintf(tmp, sizeof tmp, "%u", unit);
-    memcpy(dst, tmp, (size_t)n);
-    return (size_t)n;
+    return as_signed ? kev__fmt_i32(dst, (int32_t)unit) : kev__fmt_u32(dst, unit);
 }
 
 /* Fills e->ifname from `name` (name_len bytes) and unit, truncated to
@@ -413,7 +410,7 @@ static bool copy_if_name_hardened(kev_world *w, kev_ev *e)
     uint32_t unit = (uint32_t)p[4] | ((uint32_t)p[5] << 8) | ((uint32_t)p[6] << 16) |
                     ((uint32_t)p[7] << 24);
     const uint8_t *name = p + KEV_OFF_IF_NAME;
-    const uint8_t *nul = memchr(name, 0, KEV_IFNAMSIZ);
+    const uint8_t *nul = kev__find_nul(name, KEV_IFNAMSIZ);
     if (nul == NULL)
         return kev__finding(w, 5, "name-unterminated", noff, false,
                             "if_name is not NUL-terminated in its 16 bytes; event "

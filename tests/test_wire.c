@@ -83,6 +83,19 @@ KEV_TEST(table_sorted_and_unique)
     }
     ASSERT_NULL(kev_event_lookup(KEV_DL_SUBCLASS, 30));
     ASSERT_NULL(kev_event_lookup(99, 1));
+    /* The fast index agrees with a linear search everywhere. */
+    for (uint32_t sub = 0; sub < 40; sub++) {
+        for (uint32_t code = 0; code < 64; code++) {
+            const kev_event_def *want = NULL;
+            for (size_t i = 0; i < n; i++)
+                if (t[i].subclass == sub && t[i].code == code)
+                    want = &t[i];
+            if (kev_event_lookup(sub, code) != want)
+                KEV__FAIL("lookup(%u, %u) disagrees with the table", sub, code);
+        }
+    }
+    ASSERT_NULL(kev_event_lookup(UINT32_MAX, UINT32_MAX));
+    ASSERT_NULL(kev_event_lookup(KEV_INET_SUBCLASS, UINT32_MAX));
 }
 
 /* s2.3: what each version does with each code. */

@@ -8,6 +8,9 @@
  * treated as immutable: to change one, take kev_value_copy() and change that
  * (copy-on-write, the way configd takes a CFDictionaryCreateMutableCopy).
  *
+ * The two booleans are shared, immortal values: ref and unref leave them
+ * alone, and they are never mutable.
+ *
  * Dictionaries keep their keys sorted bytewise, so iteration and rendering
  * are canonical. Rendering (kev_value_format) is the canonical text used in
  * reports: the same value always renders to the same bytes.
@@ -94,6 +97,12 @@ const kev_value *kev_value_dict_value_at(const kev_value *d, size_t i);
  * level deep (children are shared by reference), which is what
  * copy-on-write needs. NULL when out of memory. */
 kev_value *kev_value_copy(const kev_value *v);
+
+/* A new, unshared copy of dictionary `d` without the entries whose keys are
+ * in `keys[0..nkeys)` (what copy then remove would give, without touching
+ * the removed values). NULL when `d` is not a dictionary or out of memory. */
+kev_value *kev_value_dict_copy_without(const kev_value *d, const char *const *keys,
+                                       size_t nkeys);
 
 /* Deep structural equality (CFEqual). Two NULLs are equal. */
 bool kev_value_equal(const kev_value *a, const kev_value *b);

@@ -1,0 +1,72 @@
+/*
+ * kev_fmt.h (internal): number formatting for the hot paths (store keys,
+ * interface names, addresses), where snprintf's cost would dominate an
+ * event. Each function writes without a NUL and returns the bytes written.
+ */
+#ifndef KEV_FMT_H
+#define KEV_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decimal of `v`: at most 10 bytes. */
+static inline size_t kev__fmt_u32(char *out, uint32_t v)
+{
+    char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* Decimal of `v` as %d prints it: at most 11 bytes. */
+static inline size_t kev__fmt_i32(char *out, int32_t v)
+{
+    if (v >= 0)
+        return kev__fmt_u32(out, (uint32_t)v);
+    out[0] = '-';
+    return 1 + kev__fmt_u32(out + 1, (uint32_t)0 - (uint32_t)v);
+}
+
+/* "a.b.c.d": at most 15 bytes. */
+static inline size_t kev__fmt_ipv4(char *out, const uint8_t a[4])
+{
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            out[n++] = '.';
+        n += kev__fmt_u32(out + n, a[i]);
+    }
+    return n;
+}
+
+/* Lowercase hex of `v` without leading zeros (%x): at most 8 bytes. */
+static inline size_t kev__fmt_hex(char *out, uint32_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char tmp[8];
+    size_t n = 0;
+    do {
+        tmp[n++] = digits[v & 0xf];
+        v >>= 4;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* memchr(p, 0, n) for the 16-byte name fields: a plain loop beats the
+ * library's vector memchr, whose setup dominates at this size. */
+static inline const uint8_t *kev__find_nul(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == 0)
+            return p + i;
+    return NULL;
+}
+
+#endif
