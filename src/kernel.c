@@ -94,6 +94,22 @@ static size_t bounded_len(const char *s, size_t max)
 }
 
 /* SystemConfiguration calls cellular interfaces (pdp_ip*) expensive. */
+/* The media status a newly attached interface reports (docs/fidelity.md):
+ * virtual interfaces without media (loopback, tunnels, PPP) make
+ * SIOCGIFMEDIA fail; everything else reports valid media, link down until
+ * LINK_ON. The family is the name without its unit digits. */
+static kev_media default_media(const char *name)
+{
+    static const char *const no_media[] = {"lo", "gif", "stf", "utun", "ipsec", "ppp"};
+    size_t len = strlen(name);
+    while (len > 0 && name[len - 1] >= '0' && name[len - 1] <= '9')
+        len--;
+    for (size_t i = 0; i < sizeof no_media / sizeof no_media[0]; i++)
+        if (strlen(no_media[i]) == len && memcmp(name, no_media[i], len) == 0)
+            return KEV_MEDIA_NONE;
+    return KEV_MEDIA_INACTIVE;
+}
+
 static bool name_is_expensive(const char *name)
 {
     return strncmp(name, "pdp_ip", 6) == 0;
@@ -187,7 +203,7 @@ int kev_kernel_attach(kev_kernel *k, const char *name, kev_iface **out)
     kev_iface *f = &k->ifs[k->n];
     memset(f, 0, sizeof *f);
     memcpy(f->name, name, len);
-    f->media = KEV_MEDIA_INACTIVE;
+    f->media = default_media(f->name);
     f->lqm = KEV_LQM_UNKNOWN;
     f->expensive = name_is_expensive(f->name);
     if_slot *s = &k->slots[k->n];

@@ -103,7 +103,8 @@ kev_iface *kev_kernel_find(kev_kernel *k, const char *name);
 const kev_iface *kev_kernel_find_const(const kev_kernel *k, const char *name);
 
 /* Attaches an interface named `name` (1..15 bytes) with the defaults of a
- * newly attached interface (docs/fidelity.md): flags 0, media INACTIVE,
+ * newly attached interface (docs/fidelity.md): flags 0, media INACTIVE
+ * (NONE for the families lo, gif, stf, utun, ipsec and ppp),
  * lqm UNKNOWN, refcount 0, expensive for names starting "pdp_ip".
  * Returns 0, KEV_EEXIST when already attached (the existing one is left as
  * it is), KEV_EINVAL for a bad name, KEV_ETOOBIG past the cap. `out` (may be
