@@ -148,6 +148,22 @@ bool kev__name_convert(kev_world *w, const char *name, kev_enc enc, char *out,
     return true;
 }
 
+bool kev__kernel_name_ok(kev_world *w, const char *name)
+{
+    if (w->prof->faithful)
+        return true;
+    for (const uint8_t *p = (const uint8_t *)name; *p; p++) {
+        if (*p <= 0x20 || *p >= 0x7f || *p == '/') {
+            kev__finding(w, *p >= 0x80 ? 9 : 0, "name-invalid", 0, false,
+                         "kernel interface name has byte 0x%02x, not allowed in a "
+                         "store key; interface skipped",
+                         *p);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool kev__if_key(kev_world *w, char out[KEV_KEY_CAP], const char *name,
                  kev_enc enc, const char *entity)
 {
@@ -224,9 +240,9 @@ static void dict_set_bool(kev_value *d, const char *k, bool b)
  * trace clock so that it is the same on every machine. */
 static void format_abs_time(uint64_t t_ns, char out[32])
 {
-    int64_t abs_ns = (int64_t)t_ns - (int64_t)KEV_CF_EPOCH_OFFSET * 1000000000;
-    bool neg = abs_ns < 0;
-    uint64_t mag = neg ? (uint64_t)0 - (uint64_t)abs_ns : (uint64_t)abs_ns;
+    const uint64_t epoch_ns = (uint64_t)KEV_CF_EPOCH_OFFSET * 1000000000u;
+    bool neg = t_ns < epoch_ns;
+    uint64_t mag = neg ? epoch_ns - t_ns : t_ns - epoch_ns;
     uint64_t units = (mag + 5) / 10; /* 1e-8 s, rounded half up */
     char body[32];
     snprintf(body, sizeof body, "%s%llu.%08llu", neg ? "-" : "",
@@ -429,6 +445,8 @@ void kev__update_interfaces(kev_world *w, const char *msg, bool first_time)
     for (size_t i = 0; i < kev_kernel_count(w->kernel) && !w->batch_stopped; i++) {
         char name[KEV_IFNAMSIZ];
         memcpy(name, kev_kernel_at(w->kernel, i)->name, sizeof name);
+        if (!kev__kernel_name_ok(w, name))
+            continue;
         if (list_add(w, list, name) == 1) {
             kev__messages_add(w, msg, name);
             added = true;

@@ -247,10 +247,6 @@ static void v6_entry(kev_world *w, const kev_iface *ifp, const kev_inet6_addr *a
     if (!entry_usable(w, a->has_addr, ifp->name, "ifa_addr") ||
         !entry_usable(w, a->has_mask, ifp->name, "ifa_netmask"))
         return;
-    /* v888 does not check ifa_dstaddr before using it (v963 does). */
-    if (p2p && w->prof->version == KEV_VER_888 &&
-        !entry_usable(w, a->has_dst, ifp->name, "ifa_dstaddr"))
-        return;
     memcpy(addr, a->addr, 16);
     clear_scope(addr);
     fmt_ipv6(s, addr);
@@ -281,6 +277,8 @@ static void update_family(kev_world *w, const family_def *f, const char *name)
         const kev_iface *ifp = kev_kernel_at(w->kernel, i);
         size_t n = v4 ? ifp->n_inet : ifp->n_inet6;
         if (n == 0 || (name && strncmp(name, ifp->name, KEV_IFNAMSIZ) != 0))
+            continue;
+        if (name == NULL && !kev__kernel_name_ok(w, ifp->name))
             continue;
         found = true;
         if (!kev__if_key(w, key, ifp->name, KEV_ENC_MACROMAN, f->entity))

@@ -120,7 +120,9 @@ static void apply_inet6(kev_kernel *k, const char *name, uint32_t code,
     a.has_dst = nonzero16(a.dst);
     a.flags = pl_u32(pl, KEV_OFF_IN6_FLAGS);
     a.has_addr = a.has_mask = true;
-    kev_kernel_find(k, name)->flags |= KEV_IFF_UP;
+    /* A destination makes the interface point-to-point (the flag is sticky:
+     * no event clears it). */
+    kev_kernel_find(k, name)->flags |= KEV_IFF_UP | (a.has_dst ? KEV_IFF_POINTOPOINT : 0u);
     (void)kev_kernel_inet6_set(k, name, &a);
 }
 

@@ -55,6 +55,7 @@ typedef struct kev_profile_def {
     bool expensive_always;  /* v888 computes Expensive whatever Active is */
     bool mark_if_flags;     /* v888 PROTO_* side effect */
     bool issues_unix_epoch; /* hardened: TimeStamp converted (fixes D15) */
+    uint32_t code_subclasses; /* bit s: the subclass-s case reads event_code */
 } kev_profile_def;
 
 extern const kev_profile_def kev__profiles[KEV_PROFILE__COUNT];
@@ -100,6 +101,7 @@ struct kev_world {
     bool in_batch;
     kev_ev *ev;         /* event being handled, or NULL (prime, ticks) */
     uint8_t *rbuf;      /* emulated receive buffer (faithful profiles) */
+    uint8_t *visited;   /* bitmap of the offsets the faithful loop visited */
 
     /* report */
     kev_strbuf out;     /* text pending for the sink */
@@ -136,6 +138,10 @@ bool kev__ev_bytes(kev_world *w, uint32_t poff, void *dst, size_t n);
 #define KEV_KEY_CAP 192u
 bool kev__name_convert(kev_world *w, const char *name, kev_enc enc,
                        char *out, size_t cap);
+/* Hardened only: true when an interface name from the simulated kernel
+ * (a snapshot can hold anything) may become part of a store key, else a
+ * diagnostic and false. Faithful profiles take every name, as configd. */
+bool kev__kernel_name_ok(kev_world *w, const char *name);
 /* Builds "State:/Network/Interface/<name>/<entity>" into `out`. False when
  * the name does not convert (see kev__name_convert). */
 bool kev__if_key(kev_world *w, char out[KEV_KEY_CAP], const char *name,

@@ -406,6 +406,14 @@ bool kev_value_array_remove_string(kev_value *a, const char *s, size_t len)
     return true;
 }
 
+void kev_value_array_truncate(kev_value *a, size_t n)
+{
+    if (!is_type(a, KEV_VT_ARRAY) || a->refs != 1)
+        return;
+    while (a->u.arr.n > n)
+        kev_value_unref(a->u.arr.items[--a->u.arr.n]);
+}
+
 /* ---- dictionaries ----------------------------------------------------- */
 
 /* Binary search: true when `key` is present, with `*pos` its index; else

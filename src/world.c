@@ -25,13 +25,18 @@
 #include "kev_fmt.h"
 #include "kevrr/error.h"
 
+/* Subclasses whose case in processEvent_Apple_Network switches on (and so
+ * reads) event_code: v888 breaks out of ND6 at once, v963 handles it. */
+#define CODES_888 (1u << KEV_INET_SUBCLASS | 1u << KEV_DL_SUBCLASS | 1u << KEV_INET6_SUBCLASS)
+#define CODES_963 (CODES_888 | 1u << KEV_ND6_SUBCLASS)
+
 const kev_profile_def kev__profiles[KEV_PROFILE__COUNT] = {
     [KEV_PROFILE_HARDENED] = {"hardened", KEV_VER_963, false, KEV_ENC_UTF8,
-                              KEV_ENC_UTF8, true, false, false, true},
+                              KEV_ENC_UTF8, true, false, false, true, CODES_963},
     [KEV_PROFILE_V888] = {"v888", KEV_VER_888, true, KEV_ENC_MACROMAN,
-                          KEV_ENC_ASCII, false, true, true, false},
+                          KEV_ENC_ASCII, false, true, true, false, CODES_888},
     [KEV_PROFILE_V963] = {"v963", KEV_VER_963, true, KEV_ENC_UTF8, KEV_ENC_UTF8,
-                          true, false, false, false},
+                          true, false, false, false, CODES_963},
 };
 
 const char *kev_profile_name(kev_profile p)
@@ -84,10 +89,12 @@ kev_world *kev_world_new(const kev_world_opts *o)
     w->store = kev_store_new();
     w->notes = kev_store_new();
     w->cache = w->store ? kev__cache_new(w->store) : NULL;
-    if (w->prof->faithful)
+    if (w->prof->faithful) {
         w->rbuf = malloc(w->recv_buffer);
+        w->visited = malloc(w->recv_buffer / 8 + 1);
+    }
     if (!w->kernel || !w->store || !w->notes || !w->cache ||
-        (w->prof->faithful && !w->rbuf)) {
+        (w->prof->faithful && (!w->rbuf || !w->visited))) {
         kev_world_free(w);
         return NULL;
     }
@@ -110,6 +117,7 @@ void kev_world_free(kev_world *w)
     kev_strbuf_free(&w->out);
     kev_strbuf_free(&w->tmp);
     free(w->rbuf);
+    free(w->visited);
     free(w);
 }
 
@@ -324,8 +332,9 @@ int kev_world_advance(kev_world *w, uint64_t t_ns)
 {
     if (!w->started)
         return kev_world_start(w, t_ns);
-    while (w->ticks_done < KEV_TIMER_COUNT &&
-           w->t0 + KEV_TIMER_INTERVAL_NS * (w->ticks_done + 1u) <= t_ns)
+    /* Compared as elapsed time, so that times near 2^64 cannot wrap. */
+    while (w->ticks_done < KEV_TIMER_COUNT && t_ns >= w->t0 &&
+           t_ns - w->t0 >= KEV_TIMER_INTERVAL_NS * (w->ticks_done + 1u))
         tick(w, ++w->ticks_done);
     /* The clock never runs backwards: a trace whose timestamps do keeps the
      * latest time seen. */
@@ -447,7 +456,9 @@ static bool copy_if_name_hardened(kev_world *w, kev_ev *e)
  * One event
  */
 
-static void report_event(kev_world *w, const kev_ev *e, const char *what)
+/* "  event I off=O size=S NAME[what]": the row's name, or the subclass
+ * and code, or only the subclass when the version never reads the code. */
+static void report_event(kev_world *w, const kev_ev *e, bool code_read, const char *what)
 {
     if (!kev__reporting(w))
         return;
@@ -456,17 +467,29 @@ static void report_event(kev_world *w, const kev_ev *e, const char *what)
     if (name)
         kev__report_line(w, "  event %u off=%zu size=%u %s%s", e->index, e->off,
                          e->hdr.total_size, name, what);
-    else
+    else if (code_read)
         kev__report_line(w, "  event %u off=%zu size=%u %s code=%u%s", e->index,
                          e->off, e->hdr.total_size, sub ? sub : "subclass?",
                          e->hdr.event_code, what);
+    else
+        kev__report_line(w, "  event %u off=%zu size=%u %s%s", e->index, e->off,
+                         e->hdr.total_size, sub ? sub : "subclass?", what);
+}
+
+/* An event that is not Apple's network class: the walker skips it. */
+static void report_skipped(kev_world *w, const kev_ev *e)
+{
+    if (kev__reporting(w))
+        kev__report_line(w, "  event %u off=%zu size=%u vendor=%u%s skipped", e->index,
+                         e->off, e->hdr.total_size, e->hdr.vendor_code,
+                         e->hdr.vendor_code == KEV_VENDOR_APPLE ? " class not network" : "");
 }
 
 /* The payload bytes a handler reads for this row (ILP32 moves ISSUES). */
 static uint32_t reads_of(const kev_world *w, const kev_event_def *d, int ver)
 {
     if (d->layout == KEV_L_DL_ISSUES && w->opts.ilp32)
-        return KEV_SZ_DL_ISSUES_I386 - 4u;
+        return KEV_SZ_DL_ISSUES_I386; /* info ends the i386 struct */
     return d->reads[ver];
 }
 
@@ -517,15 +540,22 @@ static void size_check_failed(kev_world *w, kev_ev *e, uint64_t data_len,
 }
 
 /* processEvent_Apple_Network as the seed version runs it. */
-static void process_faithful(kev_world *w, kev_ev *e)
+static void process_faithful(kev_world *w, kev_ev *e, bool code_read)
 {
     const kev_profile_def *p = w->prof;
     kev_handler_id h = e->def ? e->def->handler[p->version] : KEV_H_NONE;
     if (h == KEV_H_NONE) {
-        report_event(w, e, " ignored");
+        report_event(w, e, code_read, " ignored");
         return;
     }
-    report_event(w, e, "");
+    report_event(w, e, true, "");
+    /* dataLen only matters to a case that compares it. */
+    if (e->hdr.total_size < KEV_MSG_HEADER_SIZE &&
+        !kev__finding(w, 2, "size-below-header", e->off, false,
+                      "total_size %u is below the 24-byte header: dataLen wraps "
+                      "and every size check passes",
+                      e->hdr.total_size))
+        return;
     /* dataLen = total_size - 24 in the seed's width: huge when total_size
      * is below 24 (D2), so every check below passes. */
     uint64_t data_len = (uint64_t)e->hdr.total_size - KEV_MSG_HEADER_SIZE;
@@ -565,10 +595,10 @@ static void process_hardened(kev_world *w, kev_ev *e)
 {
     kev_handler_id h = e->def ? e->def->handler[KEV_VER_963] : KEV_H_NONE;
     if (h == KEV_H_NONE) {
-        report_event(w, e, " ignored");
+        report_event(w, e, true, " ignored");
         return;
     }
-    report_event(w, e, "");
+    report_event(w, e, true, "");
     uint32_t data_len = e->hdr.total_size - KEV_MSG_HEADER_SIZE;
     uint32_t check = e->def->check[KEV_VER_963];
     uint32_t reads = reads_of(w, e->def, KEV_VER_963);
@@ -625,34 +655,130 @@ static bool hdr_field(kev_world *w, size_t off, size_t status, uint32_t foff,
     return true;
 }
 
-/* The seed's bound check `offset + total_size > status`, in its types.
- * Returns 1 to process the event, 0 to break out ("missed event"), -1 when
- * a defect stopped the batch. */
-static int bound_check(kev_world *w, int64_t offset, uint32_t ts, size_t status)
+/* The seed's bound check `offset + total_size > status` and its step
+ * `offset += total_size`, in the ABI's arithmetic. Returns false for the
+ * "missed event" break. `*next` gets the offset the loop moves to after the
+ * event; `*anomaly` gets 13 (v888) or 14 (v963) when, on ILP32, the check
+ * passed only because the sum wrapped or total_size was negative as a
+ * 32-bit ssize_t (0 otherwise). On LP64 both sums are 64-bit and safe. */
+static bool bound_check(const kev_world *w, int64_t offset, uint32_t ts, size_t status,
+                        int64_t *next, int *anomaly)
 {
-    if (!w->opts.ilp32)
-        return offset + (int64_t)ts > (int64_t)status ? 0 : 1;
+    *anomaly = 0;
+    if (!w->opts.ilp32) {
+        *next = offset + (int64_t)ts;
+        return *next <= (int64_t)status;
+    }
+    /* Both versions store the 32-bit sum back into a 32-bit ssize_t. */
+    uint32_t sum = (uint32_t)offset + ts;
+    *next = sum > INT32_MAX ? (int64_t)sum - ((int64_t)1 << 32) : (int64_t)sum;
     if (w->prof->version == KEV_VER_888) {
-        /* ssize_t + u_int32_t on ILP32: unsigned 32-bit, wraps (D13). */
-        uint32_t sum = (uint32_t)offset + ts;
-        if ((uint64_t)offset + ts > UINT32_MAX && sum <= status)
-            return kev__finding(w, 13, "offset-wraps", (size_t)offset, true,
-                                "offset %lld + total_size %u wraps to %u <= %zu; "
-                                "the loop revisits offset %u forever",
-                                (long long)offset, ts, sum, status, sum)
-                       ? 1 : -1;
-        return sum > status ? 0 : 1;
+        /* ssize_t + u_int32_t: unsigned 32-bit, compared unsigned (D13). */
+        if (sum > (uint32_t)status)
+            return false;
+        if ((uint64_t)offset + ts > UINT32_MAX)
+            *anomaly = 13;
+        return true;
     }
-    /* v963 casts total_size to a 32-bit ssize_t: negative from 2^31 (D14). */
-    int32_t sts = (int32_t)ts;
-    if (sts < 0) {
-        kev__finding(w, 14, "size-negative", (size_t)offset, true,
-                     "(ssize_t)total_size is %d: the check passes and the next "
-                     "header is read %u bytes before the buffer",
-                     sts, (uint32_t)-(int64_t)sts);
-        return -1;
+    /* v963: ssize_t + (ssize_t)total_size in 32-bit int; its overflow is
+     * modelled as the wrap the hardware does (D14). */
+    if (*next > (int64_t)status)
+        return false;
+    if ((int32_t)ts < 0 || offset + (int64_t)ts > INT32_MAX)
+        *anomaly = 14;
+    return true;
+}
+
+/* Reports the 32-bit anomaly the bound check let through. */
+static bool report_anomaly(kev_world *w, int anomaly, int64_t offset, uint32_t ts,
+                           int64_t next)
+{
+    if (anomaly == 13)
+        return kev__finding(w, 13, "offset-wraps", (size_t)offset, false,
+                            "offset %lld + total_size %u wraps to %lld in 32-bit "
+                            "arithmetic: the check passes and the loop goes back",
+                            (long long)offset, ts, (long long)next);
+    return kev__finding(w, 14, "size-negative", (size_t)offset, false,
+                        "offset %lld + (ssize_t)total_size %d is %lld in 32-bit "
+                        "arithmetic: the check passes",
+                        (long long)offset, (int32_t)ts, (long long)next);
+}
+
+/* The fields of the header the seed reads for one event: vendor always,
+ * the class only for Apple, then processEvent_Apple_Network. */
+static void dispatch_faithful(kev_world *w, kev_ev *e, size_t status, bool *d3)
+{
+    if (!hdr_field(w, e->off, status, 4, &e->hdr.vendor_code, d3))
+        return;
+    if (e->hdr.vendor_code == KEV_VENDOR_APPLE &&
+        !hdr_field(w, e->off, status, 8, &e->hdr.kev_class, d3))
+        return;
+    if (e->hdr.vendor_code != KEV_VENDOR_APPLE || e->hdr.kev_class != KEV_NETWORK_CLASS) {
+        report_skipped(w, e);
+        return;
     }
-    return offset + sts > (int64_t)status ? 0 : 1;
+    if (!hdr_field(w, e->off, status, 12, &e->hdr.kev_subclass, d3))
+        return;
+    /* Only the subclasses this version switches on read the code. */
+    bool reads_code = e->hdr.kev_subclass < 32 &&
+                      (w->prof->code_subclasses >> e->hdr.kev_subclass) & 1u;
+    if (reads_code) {
+        if (!hdr_field(w, e->off, status, 20, &e->hdr.event_code, d3))
+            return;
+        e->def = kev_event_lookup(e->hdr.kev_subclass, e->hdr.event_code);
+    }
+    process_faithful(w, e, reads_code);
+}
+
+/* One iteration of eventCallback's loop at offset `at`: the header read,
+ * the bound check, the event, and the step to `*offset`. */
+static void walk_one_faithful(kev_world *w, kev_ev *e, uint32_t index, size_t at,
+                              size_t status, int64_t *offset, bool *zero_step, int *back)
+{
+    bool d3 = false;
+    e->index = index;
+    e->off = at;
+    e->def = NULL;
+    memset(&e->hdr, 0, sizeof e->hdr);
+    w->stats.events++;
+    if ((at & 3) != 0 &&
+        !kev__finding(w, 7, "misaligned-header", at, false,
+                      "header at offset %zu is not 4-byte aligned: unaligned u32 loads",
+                      at))
+        return;
+    if (!hdr_field(w, at, status, 0, &e->hdr.total_size, &d3))
+        return;
+    int64_t next;
+    int anomaly;
+    if (!bound_check(w, *offset, e->hdr.total_size, status, &next, &anomaly)) {
+        if (kev__reporting(w))
+            kev__report_line(w, "  missed event at offset %zu: total_size %u exceeds the "
+                             "%zu received bytes",
+                             at, e->hdr.total_size, status);
+        *offset = (int64_t)status; /* the seed breaks out of the loop */
+        return;
+    }
+    if (anomaly && !report_anomaly(w, anomaly, *offset, e->hdr.total_size, next))
+        return;
+    if (anomaly)
+        *back = anomaly;
+    dispatch_faithful(w, e, status, &d3);
+    *zero_step = next == *offset;
+    *offset = next;
+}
+
+/* The loop revisits an offset: it would never end. The step that closed
+ * the cycle was either zero (D1) or a 32-bit wrap backwards (D13/D14). */
+static void report_hang(kev_world *w, int64_t offset, bool zero_step, int back)
+{
+    if (zero_step || back == 0)
+        kev__finding(w, 1, "size-zero", (size_t)offset, true,
+                     "total_size 0 at offset %lld: the offset never advances and "
+                     "the callback loops forever",
+                     (long long)offset);
+    else
+        kev__finding(w, back, "offset-loops", (size_t)offset, true,
+                     "the loop is back at offset %lld: it runs forever", (long long)offset);
 }
 
 static void walk_faithful(kev_world *w, const uint8_t *bytes, size_t len)
@@ -667,6 +793,8 @@ static void walk_faithful(kev_world *w, const uint8_t *bytes, size_t len)
     if (status)
         memcpy(w->rbuf, bytes, status);
     memset(w->rbuf + status, KEV_POISON_BYTE, w->recv_buffer - status);
+    /* Offsets seen, to detect a loop that would never end (D1, D13, D14). */
+    memset(w->visited, 0, status / 8 + 1);
 
     kev_ev e;
     memset(&e, 0, sizeof e);
@@ -674,61 +802,24 @@ static void walk_faithful(kev_world *w, const uint8_t *bytes, size_t len)
     e.limit = w->recv_buffer;
     w->ev = &e;
     int64_t offset = 0;
-    for (uint32_t index = 0; offset < (int64_t)status; index++) {
-        bool d3 = false;
-        e.index = index;
-        e.off = (size_t)offset;
-        e.def = NULL;
-        w->stats.events++;
-        if ((offset & 3) != 0 &&
-            !kev__finding(w, 7, "misaligned-header", e.off, false,
-                          "header at offset %zu is not 4-byte aligned: unaligned "
-                          "u32 loads",
-                          e.off))
-            break;
-        if (!hdr_field(w, e.off, status, 0, &e.hdr.total_size, &d3))
-            break;
-        int go = bound_check(w, offset, e.hdr.total_size, status);
-        if (go < 0)
-            break;
-        if (go == 0) {
-            if (kev__reporting(w))
-                kev__report_line(w, "  missed event at offset %zu: total_size %u "
-                                 "exceeds the %zu received bytes",
-                                 e.off, e.hdr.total_size, status);
+    bool zero_step = false;
+    int back = 0;
+    for (uint32_t index = 0; !w->batch_stopped; index++) {
+        if (offset < 0) {
+            kev__finding(w, 14, "header-before-buffer", 0, true,
+                         "the next header is read %lld bytes before the buffer",
+                         -(long long)offset);
             break;
         }
-        if (e.hdr.total_size == 0) {
-            kev__finding(w, 1, "size-zero", e.off, true,
-                         "total_size 0: the offset never advances and the "
-                         "callback loops forever");
+        if (offset >= (int64_t)status)
+            break;
+        size_t at = (size_t)offset;
+        if (w->visited[at / 8] & (1u << (at % 8))) {
+            report_hang(w, offset, zero_step, back);
             break;
         }
-        if (e.hdr.total_size < KEV_MSG_HEADER_SIZE &&
-            !kev__finding(w, 2, "size-below-header", e.off, false,
-                          "total_size %u is below the 24-byte header: dataLen "
-                          "wraps and every size check passes",
-                          e.hdr.total_size))
-            break;
-        if (!hdr_field(w, e.off, status, 4, &e.hdr.vendor_code, &d3) ||
-            !hdr_field(w, e.off, status, 8, &e.hdr.kev_class, &d3))
-            break;
-        if (e.hdr.vendor_code == KEV_VENDOR_APPLE &&
-            e.hdr.kev_class == KEV_NETWORK_CLASS) {
-            if (!hdr_field(w, e.off, status, 12, &e.hdr.kev_subclass, &d3) ||
-                !hdr_field(w, e.off, status, 20, &e.hdr.event_code, &d3))
-                break;
-            e.def = kev_event_lookup(e.hdr.kev_subclass, e.hdr.event_code);
-            process_faithful(w, &e);
-        } else if (kev__reporting(w)) {
-            kev__report_line(w, "  event %u off=%zu size=%u vendor=%u class=%u "
-                             "skipped",
-                             index, e.off, e.hdr.total_size, e.hdr.vendor_code,
-                             e.hdr.kev_class);
-        }
-        if (w->batch_stopped)
-            break;
-        offset += e.hdr.total_size;
+        w->visited[at / 8] |= (uint8_t)(1u << (at % 8));
+        walk_one_faithful(w, &e, index, at, status, &offset, &zero_step, &back);
     }
     w->ev = NULL;
 }
@@ -784,11 +875,8 @@ static void walk_hardened(kev_world *w, const uint8_t *bytes, size_t len)
             e.hdr.kev_class == KEV_NETWORK_CLASS) {
             e.def = kev_event_lookup(e.hdr.kev_subclass, e.hdr.event_code);
             process_hardened(w, &e);
-        } else if (kev__reporting(w)) {
-            kev__report_line(w, "  event %u off=%zu size=%u vendor=%u class=%u "
-                             "skipped",
-                             index, e.off, e.hdr.total_size, e.hdr.vendor_code,
-                             e.hdr.kev_class);
+        } else {
+            report_skipped(w, &e);
         }
         if (w->batch_stopped)
             break;
@@ -820,13 +908,14 @@ int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns
         return rc;
     begin_batch(w, "batch", t_ns, len);
     w->stats.batches++;
+    /* The kernel changed whether or not configd still listens. */
+    kev__kernel_apply_batch(w->kernel, bytes, len);
     if (!w->stats.monitoring) {
         if (kev__reporting(w))
             kev__report_line(w, "  not processed: monitoring stopped (D12)");
         kev__report_flush(w);
         return 0;
     }
-    kev__kernel_apply_batch(w->kernel, bytes, len);
     /* recv() returning 0 is EOF: the seed returns at once. */
     if (len == 0) {
         kev__report_flush(w);
@@ -835,6 +924,8 @@ int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns
     kev__cache_open(w->cache);
     w->batch_stopped = false;
     w->in_batch = true;
+    size_t messages_before = w->messages ? kev_value_count(w->messages) : 0;
+    bool modified_before = w->messages_modified;
     if (w->prof->faithful)
         walk_faithful(w, bytes, len);
     else
@@ -842,10 +933,14 @@ int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns
     w->in_batch = false;
     if (w->batch_stopped) {
         /* The original crashed or hung before cache_write: nothing queued
-         * reaches the store and no notification is posted. */
+         * reaches the store, no notification is posted, and the messages
+         * this batch logged are never written either. */
         w->stats.stopped++;
         kev__cache_close(w->cache);
         w->network_changed = false;
+        if (w->messages)
+            kev_value_array_truncate(w->messages, messages_before);
+        w->messages_modified = modified_before;
         if (kev__reporting(w))
             kev__report_line(w, "  stopped: queued store changes discarded");
     } else {

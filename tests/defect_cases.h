@@ -63,11 +63,20 @@ static const defect_case defect_cases[] = {
     {11, "unit-negative", V8 | V9, false, false, false, "attach en:4294967295\n"},
     {11, "name-truncated", V8 | V9, false, false, false, "attach abcdefghijklmn:123\n"},
     {12, "recv-error", V8 | V9, false, false, false, "error EAGAIN\nattach en0\n"},
-    /* ILP32 v888: offset 24 + 0xFFFFFFE8 wraps to 0. */
-    {13, "offset-wraps", V8, true, true, false,
+    /* ILP32 v888: offset 24 + 0xFFFFFFE8 wraps to 0, and the loop runs
+     * events 0 and 1 forever. */
+    {13, "offset-wraps", V8, false, true, false,
      "batch\nevent 3 1 vendor 0\nevent 3 1 vendor 0 size 4294967272\nend\n"},
-    /* ILP32 v963: (ssize_t)0x80000000 is negative. */
-    {14, "size-negative", V9, true, true, false, "attach en0 size 2147483648 trunc 24\n"},
+    {13, "offset-loops", V8, true, true, false,
+     "batch\nevent 3 1 vendor 0\nevent 3 1 vendor 0 size 4294967272\nend\n"},
+    /* ILP32 v963: (ssize_t)0x80000000 is negative: the check passes and the
+     * next header is read 2 GiB before the buffer. */
+    {14, "size-negative", V9, false, true, false, "event 3 1 vendor 0 size 2147483648\n"},
+    {14, "header-before-buffer", V9, true, true, false,
+     "event 3 1 vendor 0 size 2147483648\n"},
+    /* ... and when the jump lands inside the buffer, the loop never ends. */
+    {14, "offset-loops", V9, true, true, false,
+     "batch\nevent 3 1 vendor 0\nevent 3 1 vendor 0 size 4294967272\nend\n"},
     {15, "timestamp-epoch", V8 | V9, false, false, false,
      "attach en0\nissues en0 01 1700000000\n"},
     /* Verbose logEvent on a 30-byte event reads the word at +28. */

@@ -83,6 +83,9 @@ bool kev_value_array_has_string(const kev_value *a, const char *s, size_t len);
 /* Removes the first string equal to `s`; returns true when one was removed. */
 bool kev_value_array_remove_string(kev_value *a, const char *s, size_t len);
 
+/* Drops the items past the first `n` (an unshared array only). */
+void kev_value_array_truncate(kev_value *a, size_t n);
+
 /* Dictionaries, keys are NUL-terminated byte strings kept sorted bytewise.
  * get returns a borrowed pointer or NULL. set consumes one reference to
  * `item` (also on failure) and replaces any existing value. remove returns
