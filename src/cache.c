@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kev_hash.h"
 #include "kevrr/error.h"
 
 enum { C_SET, C_REM, C_NOTIFY, C_COUNT };
@@ -142,36 +143,8 @@ void kev__cache_close(kev_cache *c)
 
 /* ---- the record index ------------------------------------------------- */
 
-/* The same key hash as store.c's (see there): `*len` gets the length, or
- * one more than KEV_STORE_MAX_KEY for a longer key. Eight bytes at a time,
- * finished with murmur3's fmix64. Record order never depends on it. */
-static uint32_t key_hash(const char *key, size_t *len)
-{
-    const char *nul = memchr(key, '\0', (size_t)KEV_STORE_MAX_KEY + 1);
-    size_t n = nul ? (size_t)(nul - key) : (size_t)KEV_STORE_MAX_KEY + 1;
-    uint64_t h = 0x9e3779b97f4a7c15u ^ n, w;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, key + i, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9u;
-        h ^= h >> 31;
-    }
-    if (n >= 8) {
-        memcpy(&w, key + n - 8, 8); /* the tail, overlapping the last word */
-    } else {
-        w = 0;
-        for (size_t j = 0; j < n; j++)
-            w |= (uint64_t)(unsigned char)key[j] << (8 * j);
-    }
-    h = (h ^ w) * 0xbf58476d1ce4e5b9u;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdu;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53u;
-    h ^= h >> 33;
-    *len = n;
-    return (uint32_t)h;
-}
+/* Keys are hashed with kev__key_hash (kev_hash.h), shared with the
+ * store. */
 
 static const char *rec_key(const kev_cache *c, const ck_rec *r)
 {
@@ -260,7 +233,7 @@ static long rec_get(kev_cache *c, const char *key)
     if (key == NULL)
         return KEV_EINVAL;
     size_t klen;
-    uint32_t slot, hash = key_hash(key, &klen);
+    uint32_t slot, hash = kev__key_hash(key, &klen);
     if (klen > KEV_STORE_MAX_KEY)
         return KEV_ETOOBIG;
     long r = index_find(c, key, klen, hash, &slot);
@@ -335,7 +308,7 @@ kev_value *kev__cache_copy(kev_cache *c, const char *key)
     if (key == NULL)
         return NULL;
     size_t klen;
-    uint32_t slot, hash = key_hash(key, &klen);
+    uint32_t slot, hash = kev__key_hash(key, &klen);
     long r = klen > KEV_STORE_MAX_KEY ? -1 : index_find(c, key, klen, hash, &slot);
     if (r >= 0 && in_container(c, (uint32_t)r, C_SET))
         return kev_value_ref(c->recs[r].val);

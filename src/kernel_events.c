@@ -169,23 +169,39 @@ static void apply_dl(kev_kernel *k, const char *name, uint32_t code,
         ifp->rt_refcnt = 0; /* posted when the count drops to zero */
 }
 
+/* True for the (subclass, code) pairs this file applies: every other event
+ * leaves the kernel as it is, so its name need not even be parsed. */
+static bool changes_kernel(uint32_t subclass, uint32_t code)
+{
+    switch (subclass) {
+    case KEV_DL_SUBCLASS:
+        return (code >= KEV_DL_IF_ATTACHED && code <= KEV_DL_LINK_ON && code != KEV_DL_IF_DETACHING) ||
+               code == KEV_DL_IF_IDLE_ROUTE_REFCNT || code == KEV_DL_LINK_QUALITY_METRIC_CHANGED;
+    case KEV_INET_SUBCLASS:
+        return code >= KEV_INET_NEW_ADDR && code <= KEV_INET_SIFNETMASK;
+    case KEV_INET6_SUBCLASS:
+        return code >= KEV_INET6_NEW_USER_ADDR && code <= KEV_INET6_NEW_RTADV_ADDR;
+    case KEV_ND6_SUBCLASS:
+        return code >= KEV_ND6_ADDR_DETACHED && code <= KEV_ND6_ADDR_EXPIRED;
+    default:
+        return false;
+    }
+}
+
 static void apply_event(kev_kernel *k, const kev_msg_header *h,
                         const kev_payload *pl)
 {
     char name[KEV_IFNAMSIZ];
     if (h->vendor_code != KEV_VENDOR_APPLE || h->kev_class != KEV_NETWORK_CLASS)
         return;
-    if (h->kev_subclass == KEV_INET_SUBCLASS && h->event_code == KEV_INET_PORTINUSE)
-        return;
-    if (!kernel_name(pl, name))
+    if (!changes_kernel(h->kev_subclass, h->event_code) || !kernel_name(pl, name))
         return;
     switch (h->kev_subclass) {
     case KEV_DL_SUBCLASS:
         apply_dl(k, name, h->event_code, pl);
         break;
     case KEV_INET_SUBCLASS:
-        if (h->event_code >= KEV_INET_NEW_ADDR && h->event_code <= KEV_INET_SIFNETMASK)
-            apply_inet(k, name, h->event_code, pl);
+        apply_inet(k, name, h->event_code, pl);
         break;
     case KEV_INET6_SUBCLASS:
         apply_inet6(k, name, h->event_code, pl);

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kev_hash.h"
 #include "kevrr/error.h"
 
 #define TAB_MIN_SLOTS 16u
@@ -65,40 +66,8 @@ struct kev_store {
 
 /* ---- hashing ---------------------------------------------------------- */
 
-/* Hashes the NUL-terminated `key` and stores its length in `*len`. The NUL
- * is looked for in at most KEV_STORE_MAX_KEY + 1 bytes (memchr stops at the
- * first match), so an absurd key costs no more than a long legal one; `*len`
- * is then one more than the cap. The key is mixed eight bytes at a time
- * (keys are ~35 bytes and every operation hashes one), then finished with
- * murmur3's fmix64. The value depends on the host's byte order, which is
- * harmless: hash order is never observable (keys come out sorted). */
-static uint32_t key_hash(const char *key, size_t *len)
-{
-    const char *nul = memchr(key, '\0', (size_t)KEV_STORE_MAX_KEY + 1);
-    size_t n = nul ? (size_t)(nul - key) : (size_t)KEV_STORE_MAX_KEY + 1;
-    uint64_t h = 0x9e3779b97f4a7c15u ^ n, w;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, key + i, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9u;
-        h ^= h >> 31;
-    }
-    if (n >= 8) {
-        memcpy(&w, key + n - 8, 8); /* the tail, overlapping the last word */
-    } else {
-        w = 0;
-        for (size_t j = 0; j < n; j++)
-            w |= (uint64_t)(unsigned char)key[j] << (8 * j);
-    }
-    h = (h ^ w) * 0xbf58476d1ce4e5b9u;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdu;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53u;
-    h ^= h >> 33;
-    *len = n;
-    return (uint32_t)h;
-}
+/* Keys are hashed with kev__key_hash (kev_hash.h), shared with the
+ * cache. */
 
 /* ---- the table -------------------------------------------------------- */
 
@@ -284,7 +253,7 @@ void kev_store_reset(kev_store *s)
 static st_ent *store_lookup(const kev_store *s, const char *key)
 {
     size_t klen;
-    uint32_t pos, hash = key_hash(key, &klen);
+    uint32_t pos, hash = kev__key_hash(key, &klen);
     if (klen > KEV_STORE_MAX_KEY || !tab_find(&s->tab, key, klen, hash, &pos))
         return NULL;
     return &s->tab.ents[s->tab.slots[pos].idx1 - 1];
@@ -371,7 +340,7 @@ static int op_key(const char *key, size_t *klen, uint32_t *hash)
 {
     if (key == NULL)
         return KEV_EINVAL;
-    *hash = key_hash(key, klen);
+    *hash = kev__key_hash(key, klen);
     return *klen > KEV_STORE_MAX_KEY ? KEV_ETOOBIG : 0;
 }
 
