@@ -31,47 +31,6 @@ static int fmt_ipv4(char *out, size_t cap, const uint8_t a[4])
     return (int)n;
 }
 
-/* inet_ntop(AF_INET6) as BSD libc writes it: the longest run (first on
- * ties) of two or more zero words becomes "::", and the IPv4-compatible and
- * IPv4-mapped forms end in a dotted quad. `out` holds 46 bytes. */
-static void fmt_ipv6(char out[46], const uint8_t a[16])
-{
-    unsigned words[8];
-    int best = -1, best_len = 0, cur = -1, cur_len = 0;
-    for (int i = 0; i < 8; i++) {
-        words[i] = (unsigned)(a[2 * i] << 8 | a[2 * i + 1]);
-        if (words[i] == 0) {
-            if (cur < 0)
-                cur = i, cur_len = 0;
-            if (++cur_len > best_len)
-                best = cur, best_len = cur_len;
-        } else {
-            cur = -1;
-        }
-    }
-    if (best_len < 2)
-        best = -1;
-    size_t o = 0;
-    for (int i = 0; i < 8; i++) {
-        if (best >= 0 && i >= best && i < best + best_len) {
-            if (i == best)
-                out[o++] = ':';
-            continue;
-        }
-        if (i != 0)
-            out[o++] = ':';
-        if (i == 6 && best == 0 &&
-            (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
-            o += (size_t)fmt_ipv4(out + o, 46 - o, a + 12);
-            break;
-        }
-        o += kev__fmt_hex(out + o, words[i]);
-    }
-    if (best >= 0 && best + best_len == 8)
-        out[o++] = ':';
-    out[o] = '\0';
-}
-
 /* appendPrefixLen: 8 per leading 0xff byte, then the leading one bits of
  * the next byte from bit 7 down to bit 1 (bit 0 is never looked at: 0x81
  * counts 1); 0 when a later bit or byte is set. */
@@ -249,7 +208,7 @@ static void v6_entry(kev_world *w, const kev_iface *ifp, const kev_inet6_addr *a
         return;
     memcpy(addr, a->addr, 16);
     clear_scope(addr);
-    fmt_ipv6(s, addr);
+    kev__fmt_ipv6(s, addr);
     append_str(arr, 0, s);
     arrays_append(arr, 3, kev_value_int(prefix_len(a->mask)));
     /* A failed SIOCGIFAFLAG_IN6 leaves the sockaddr_in6's first word in the
@@ -258,7 +217,7 @@ static void v6_entry(kev_world *w, const kev_iface *ifp, const kev_inet6_addr *a
     if (p2p && a->has_dst) {
         memcpy(addr, a->dst, 16);
         clear_scope(addr);
-        fmt_ipv6(s, addr);
+        kev__fmt_ipv6(s, addr);
         append_str(arr, 1, s);
     }
 }
@@ -392,7 +351,7 @@ static void duplicated_address(kev_world *w, kev_ev *e)
         !kev__ev_bytes(w, KEV_OFF_IN6_MAC, mac, sizeof mac) ||
         !kev__if_key(w, key, e->ifname, KEV_ENC_ASCII, "IPv6DuplicatedAddress"))
         return;
-    fmt_ipv6(s, addr);
+    kev__fmt_ipv6(s, addr);
     kev_strbuf_clear(&w->tmp);
     kev_strbuf_addf(&w->tmp, "%s/%s", key, s);
     append_hw(&w->tmp, mac, sizeof mac);

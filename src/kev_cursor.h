@@ -88,12 +88,14 @@ static inline int kev__cur_u32le(kev_cursor *c, uint32_t *v)
 
 static inline int kev__cur_u64le(kev_cursor *c, uint64_t *v)
 {
-    uint32_t lo, hi;
     if (kev__cur_left(c) < 8)
         return KEV_ETRUNC;
-    (void)kev__cur_u32le(c, &lo);
-    (void)kev__cur_u32le(c, &hi);
-    *v = (uint64_t)lo | ((uint64_t)hi << 32);
+    const uint8_t *b = c->p + c->off;
+    uint64_t x = 0;
+    for (int i = 7; i >= 0; i--)
+        x = (x << 8) | b[i];
+    *v = x;
+    c->off += 8;
     return 0;
 }
 

@@ -59,6 +59,47 @@ static inline size_t kev__fmt_hex(char *out, uint32_t v)
     return n;
 }
 
+/* inet_ntop(AF_INET6) as BSD libc writes it: the longest run (first on
+ * ties) of two or more zero words becomes "::", and the IPv4-compatible and
+ * IPv4-mapped forms end in a dotted quad. `out` holds 46 bytes. */
+static inline void kev__fmt_ipv6(char out[46], const uint8_t a[16])
+{
+    unsigned words[8];
+    int best = -1, best_len = 0, cur = -1, cur_len = 0;
+    for (int i = 0; i < 8; i++) {
+        words[i] = (unsigned)(a[2 * i] << 8 | a[2 * i + 1]);
+        if (words[i] == 0) {
+            if (cur < 0)
+                cur = i, cur_len = 0;
+            if (++cur_len > best_len)
+                best = cur, best_len = cur_len;
+        } else {
+            cur = -1;
+        }
+    }
+    if (best_len < 2)
+        best = -1;
+    size_t o = 0;
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + best_len) {
+            if (i == best)
+                out[o++] = ':';
+            continue;
+        }
+        if (i != 0)
+            out[o++] = ':';
+        if (i == 6 && best == 0 &&
+            (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
+            o += kev__fmt_ipv4(out + o, a + 12);
+            break;
+        }
+        o += kev__fmt_hex(out + o, words[i]);
+    }
+    if (best >= 0 && best + best_len == 8)
+        out[o++] = ':';
+    out[o] = '\0';
+}
+
 /* memchr(p, 0, n) for the 16-byte name fields: a plain loop beats the
  * library's vector memchr, whose setup dominates at this size. */
 static inline const uint8_t *kev__find_nul(const uint8_t *p, size_t n)

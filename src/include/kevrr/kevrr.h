@@ -5,6 +5,7 @@
 #define KEVRR_KEVRR_H
 
 #include "kevrr/build.h"
+#include "kevrr/decode.h"
 #include "kevrr/error.h"
 #include "kevrr/events.h"
 #include "kevrr/kernel.h"
