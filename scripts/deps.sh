@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# scripts/deps.sh: installs what kevrr needs to build and test on Debian 12,
-# only what is missing (so it is quick, and works offline when nothing is).
-# Runs apt-get as root, or through sudo when not root.
+# scripts/deps.sh: installs what kevrr needs to build on Debian 12, and with
+# --test what the test suite needs as well (tshark, for the Wireshark and
+# interoperability tests), only what is missing (so it is quick, and works
+# offline when nothing is). Runs apt-get as root, or through sudo.
 set -euo pipefail
 
 pkgs=()
@@ -13,6 +14,9 @@ need_cmd make make
 need_cmd gcc gcc
 need_pkg libc6-dev
 need_pkg zlib1g-dev
+if [ "${1:-}" = "--test" ]; then
+  need_cmd tshark tshark
+fi
 
 if [ ${#pkgs[@]} -eq 0 ]; then
   exit 0

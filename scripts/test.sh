@@ -4,7 +4,7 @@
 # the asan-ubsan preset (AddressSanitizer, LeakSanitizer, UBSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh
+bash scripts/deps.sh --test
 for preset in default asan-ubsan; do
   echo "== $preset: configure and build" >&2
   cmake --preset "$preset" >/dev/null
