@@ -1,0 +1,531 @@
+/*
+ * bgzf.c: BGZF members (kev_bgzf.h, docs/trace-format.md): the encoder the
+ * trace writer puts its pcapng data through and the member reader under the
+ * trace reader.
+ *
+ * The reader keeps a KEV_BGZF_INBUF-byte input buffer filled by large
+ * read()s and inflates each member straight from it into one
+ * KEV_BGZF_MAX_MEMBER-byte output buffer, so memory is bounded whatever the
+ * file. Every length it uses (XLEN, SLEN, BSIZE, the inflated size) is
+ * checked against the bytes present and the member cap before use.
+ */
+#define _POSIX_C_SOURCE 200809L /* read, pread, lseek */
+
+#include "kev_bgzf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "kev_cursor.h"
+
+const uint8_t kev__bgzf_eof[KEV_BGZF_EOF_LEN] = {
+    0x1f, 0x8b, 0x08, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x06, 0x00, 0x42, 0x43,
+    0x02, 0x00, 0x1b, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+
+/* ID1 ID2 CM FLG: gzip, deflate, FEXTRA and no other flag. */
+static const uint8_t gz_fixed[4] = {0x1f, 0x8b, 0x08, 0x04};
+static const char *const gz_fixed_name[4] = {"ID1", "ID2", "CM", "FLG"};
+
+static void put_u16le(uint8_t *b, uint16_t v)
+{
+    b[0] = (uint8_t)v;
+    b[1] = (uint8_t)(v >> 8);
+}
+
+static void put_u64le(uint8_t *b, uint64_t v)
+{
+    kev__put_u32le(b, (uint32_t)v);
+    kev__put_u32le(b + 4, (uint32_t)(v >> 32));
+}
+
+/* ---------------------------------------------------------------- header */
+
+/* Names a subfield: "'BC'" when printable, else "0x4243". */
+static void sub_name(const uint8_t si[2], char out[12])
+{
+    if (si[0] >= 0x21 && si[0] < 0x7f && si[1] >= 0x21 && si[1] < 0x7f)
+        snprintf(out, 12, "'%c%c'", si[0], si[1]);
+    else
+        snprintf(out, 12, "0x%02x%02x", si[0], si[1]);
+}
+
+/* Parses one BC or KV subfield's value (SLEN already checked to fit). */
+static int sub_parse(const uint8_t si[2], kev_cursor *v, uint16_t slen, kev_bgzf_head *h,
+                     bool *bc, uint16_t *bsize, char *why, size_t whysz)
+{
+    char name[12];
+    sub_name(si, name);
+    bool is_bc = si[0] == 'B' && si[1] == 'C';
+    bool is_kv = si[0] == 'K' && si[1] == 'V';
+    if (!is_bc && !is_kv)
+        return kev__cur_skip(v, slen); /* unknown subfields are skipped */
+    if (is_bc ? *bc : h->has_kv) {
+        snprintf(why, whysz, "two %s subfields", name);
+        return KEV_EFORMAT;
+    }
+    uint16_t want = is_bc ? 2u : (uint16_t)KEV_BGZF_KV_SLEN;
+    if (slen != want) {
+        snprintf(why, whysz, "%s subfield SLEN %u, expected %u", name, slen, want);
+        return KEV_EFORMAT;
+    }
+    if (is_bc) {
+        *bc = true;
+        return kev__cur_u16le(v, bsize);
+    }
+    h->has_kv = true;
+    if (kev__cur_u16le(v, &h->kv.first_block_off) ||
+        kev__cur_u64le(v, &h->kv.first_batch) || kev__cur_u64le(v, &h->kv.first_t_ns))
+        return KEV_EFORMAT; /* cannot happen: SLEN checked */
+    return 0;
+}
+
+/* Walks the XLEN bytes of extra field; they must be exactly a sequence of
+ * whole subfields, with one BC. */
+static int subfields_parse(const uint8_t *x, size_t xlen, kev_bgzf_head *h, uint16_t *bsize,
+                           char *why, size_t whysz)
+{
+    kev_cursor c;
+    bool bc = false;
+    kev__cur_init(&c, x, xlen);
+    while (kev__cur_left(&c) > 0) {
+        uint8_t si[2];
+        uint16_t slen;
+        char name[12];
+        if (kev__cur_bytes(&c, si, 2) || kev__cur_u16le(&c, &slen)) {
+            snprintf(why, whysz, "XLEN %zu ends inside a subfield header", xlen);
+            return KEV_EFORMAT;
+        }
+        if (slen > kev__cur_left(&c)) {
+            sub_name(si, name);
+            snprintf(why, whysz, "subfield %s SLEN %u runs past XLEN %zu", name, slen,
+                     xlen);
+            return KEV_EFORMAT;
+        }
+        int rc = sub_parse(si, &c, slen, h, &bc, bsize, why, whysz);
+        if (rc)
+            return rc;
+    }
+    if (!bc) {
+        snprintf(why, whysz, "no BC subfield in XLEN %zu", xlen);
+        return KEV_EFORMAT;
+    }
+    return 0;
+}
+
+int kev__bgzf_head_parse(const uint8_t *p, size_t n, kev_bgzf_head *h, char *why,
+                         size_t whysz)
+{
+    for (size_t i = 0; i < 4 && i < n; i++) {
+        if (p[i] != gz_fixed[i]) {
+            snprintf(why, whysz, "%s 0x%02x, expected 0x%02x", gz_fixed_name[i], p[i],
+                     gz_fixed[i]);
+            return KEV_EFORMAT;
+        }
+    }
+    if (n < KEV_BGZF_GZIP_HDR)
+        return KEV_ETRUNC;
+    size_t xlen = (size_t)p[10] | ((size_t)p[11] << 8);
+    if (n < KEV_BGZF_GZIP_HDR + xlen)
+        return KEV_ETRUNC;
+    uint16_t bsize = 0;
+    memset(h, 0, sizeof *h);
+    int rc = subfields_parse(p + KEV_BGZF_GZIP_HDR, xlen, h, &bsize, why, whysz);
+    if (rc)
+        return rc;
+    h->hdr_len = KEV_BGZF_GZIP_HDR + xlen;
+    h->member_len = (size_t)bsize + 1;
+    /* Is there room for the shortest deflate stream and the trailer? */
+    if (h->member_len < h->hdr_len + KEV_BGZF_MIN_DEFLATE + KEV_BGZF_TRAILER) {
+        snprintf(why, whysz,
+                 "BSIZE %u: a %zu-byte member cannot hold its %zu-byte header, "
+                 "deflate data and trailer",
+                 bsize, h->member_len, h->hdr_len);
+        return KEV_EFORMAT;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- encoder */
+
+struct kev_bgzf_enc {
+    z_stream z;
+};
+
+kev_bgzf_enc *kev__bgzf_enc_new(int level)
+{
+    kev_bgzf_enc *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return NULL;
+    if (deflateInit2(&e->z, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void kev__bgzf_enc_free(kev_bgzf_enc *e)
+{
+    if (e == NULL)
+        return;
+    deflateEnd(&e->z);
+    free(e);
+}
+
+/* Deflates `len` bytes into `room` bytes at `out`; stores them in one
+ * stored block when deflate does not fit. Returns the compressed size. */
+static size_t deflate_data(kev_bgzf_enc *e, const uint8_t *data, size_t len, uint8_t *out,
+                           size_t room)
+{
+    deflateReset(&e->z);
+    e->z.next_in = (Bytef *)(uintptr_t)data; /* zlib does not write through it */
+    e->z.avail_in = (uInt)len;
+    e->z.next_out = out;
+    e->z.avail_out = (uInt)room;
+    if (deflate(&e->z, Z_FINISH) == Z_STREAM_END)
+        return (size_t)e->z.total_out;
+    /* One stored block: BFINAL=1 BTYPE=00, LEN, NLEN, the bytes. */
+    out[0] = 0x01;
+    put_u16le(out + 1, (uint16_t)len);
+    put_u16le(out + 3, (uint16_t)~len);
+    memcpy(out + 5, data, len);
+    return len + 5;
+}
+
+int kev__bgzf_enc_member(kev_bgzf_enc *e, const kev_bgzf_kv *kv, const uint8_t *data,
+                         size_t len, uint8_t *out, size_t *out_len)
+{
+    if (len > KEV_BGZF_MAX_DATA)
+        return KEV_EINVAL;
+    size_t hdr = KEV_BGZF_GZIP_HDR + KEV_BGZF_BC_LEN + (kv ? KEV_BGZF_KV_LEN : 0);
+    size_t room = KEV_BGZF_MAX_MEMBER - hdr - KEV_BGZF_TRAILER;
+    size_t clen = deflate_data(e, data, len, out + hdr, room);
+    size_t total = hdr + clen + KEV_BGZF_TRAILER;
+
+    memcpy(out, gz_fixed, 4);
+    memset(out + 4, 0, 5); /* MTIME 0, XFL 0 */
+    out[9] = 0xff;         /* OS unknown */
+    put_u16le(out + 10, (uint16_t)(hdr - KEV_BGZF_GZIP_HDR));
+    memcpy(out + 12, "BC\x02\x00", 4);
+    put_u16le(out + 16, (uint16_t)(total - 1));
+    if (kv) {
+        memcpy(out + 18, "KV", 2);
+        put_u16le(out + 20, (uint16_t)KEV_BGZF_KV_SLEN);
+        put_u16le(out + 22, kv->first_block_off);
+        put_u64le(out + 24, kv->first_batch);
+        put_u64le(out + 32, kv->first_t_ns);
+    }
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, data, (uInt)len);
+    kev__put_u32le(out + hdr + clen, (uint32_t)crc);
+    kev__put_u32le(out + hdr + clen + 4, (uint32_t)len);
+    *out_len = total;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- reader */
+
+struct kev_bgzf_reader {
+    int fd;
+    uint8_t *in;     /* KEV_BGZF_INBUF bytes */
+    size_t in_pos;   /* next unread byte: the start of the next member */
+    size_t in_len;   /* bytes valid in `in` */
+    bool in_eof;     /* read() said end of file */
+    uint64_t in_off; /* file offset of in[0] */
+    uint8_t *out;    /* KEV_BGZF_MAX_MEMBER bytes: one member's data */
+    z_stream z;
+    uint64_t index;  /* index of the member at in_pos */
+    bool last_empty; /* the last member read was empty (an EOF member) */
+    bool ready;      /* resync left a verified member at in_pos */
+    kev_bgzf_member ready_m;
+    uint64_t n_members, n_file, n_raw;
+};
+
+kev_bgzf_reader *kev__bgzf_reader_new(int fd)
+{
+    kev_bgzf_reader *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->fd = fd;
+    r->in = malloc(KEV_BGZF_INBUF);
+    r->out = malloc(KEV_BGZF_MAX_MEMBER);
+    if (r->in == NULL || r->out == NULL || inflateInit2(&r->z, -MAX_WBITS) != Z_OK) {
+        free(r->in);
+        free(r->out);
+        free(r);
+        return NULL;
+    }
+    off_t here = lseek(fd, 0, SEEK_CUR);
+    r->in_off = here > 0 ? (uint64_t)here : 0;
+    return r;
+}
+
+void kev__bgzf_reader_free(kev_bgzf_reader *r)
+{
+    if (r == NULL)
+        return;
+    inflateEnd(&r->z);
+    free(r->in);
+    free(r->out);
+    free(r);
+}
+
+static int fault(kev_trace_damage *d, kev_trace_status st, uint64_t off, uint64_t member,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Fills *d; returns the KEV_E* code that goes with the status. */
+static int fault(kev_trace_damage *d, kev_trace_status st, uint64_t off, uint64_t member,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    d->status = st;
+    d->file_offset = off;
+    d->member = member;
+    va_start(ap, fmt);
+    vsnprintf(d->message, sizeof d->message, fmt, ap);
+    va_end(ap);
+    return st == KEV_TS_IO ? KEV_EIO : st == KEV_TS_TORN_MEMBER ? KEV_ETRUNC : KEV_EFORMAT;
+}
+
+/* Makes at least `need` bytes from in_pos available unless the file ends
+ * first, reading as much as the buffer takes. Returns 0 or KEV_EIO. */
+static int fill(kev_bgzf_reader *r, size_t need)
+{
+    if (r->in_len - r->in_pos >= need || r->in_eof)
+        return 0;
+    if (r->in_pos > 0) { /* slide the unread bytes to the front */
+        memmove(r->in, r->in + r->in_pos, r->in_len - r->in_pos);
+        r->in_off += r->in_pos;
+        r->in_len -= r->in_pos;
+        r->in_pos = 0;
+    }
+    while (r->in_len < need && r->in_len < KEV_BGZF_INBUF) {
+        ssize_t n = read(r->fd, r->in + r->in_len, KEV_BGZF_INBUF - r->in_len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return KEV_EIO;
+        if (n == 0) {
+            r->in_eof = true;
+            break;
+        }
+        r->in_len += (size_t)n;
+    }
+    return 0;
+}
+
+/* Inflates the member at `p` (header parsed, all `h->member_len` bytes
+ * present) into r->out and checks it against its trailer. Returns the
+ * data's length, or -1 with `why` filled. */
+static long inflate_member(kev_bgzf_reader *r, const uint8_t *p, const kev_bgzf_head *h,
+                           char *why, size_t whysz)
+{
+    size_t clen = h->member_len - h->hdr_len - KEV_BGZF_TRAILER;
+    inflateReset(&r->z);
+    r->z.next_in = (Bytef *)(uintptr_t)(p + h->hdr_len); /* zlib does not write it */
+    r->z.avail_in = (uInt)clen;
+    r->z.next_out = r->out;
+    r->z.avail_out = KEV_BGZF_MAX_MEMBER;
+    int zrc = inflate(&r->z, Z_FINISH);
+    size_t len = KEV_BGZF_MAX_MEMBER - r->z.avail_out;
+    if (zrc == Z_STREAM_END && r->z.avail_in != 0) {
+        snprintf(why, whysz, "deflate data ends %u bytes before the trailer",
+                 r->z.avail_in);
+        return -1;
+    }
+    if (zrc != Z_STREAM_END) {
+        if (zrc == Z_BUF_ERROR && r->z.avail_out == 0)
+            snprintf(why, whysz, "data inflates past %u bytes (KEV_BGZF_MAX_MEMBER)",
+                     KEV_BGZF_MAX_MEMBER);
+        else if (zrc == Z_BUF_ERROR)
+            snprintf(why, whysz, "deflate data runs past the trailer");
+        else
+            snprintf(why, whysz, "deflate data corrupt (zlib: %s)",
+                     r->z.msg ? r->z.msg : "error");
+        return -1;
+    }
+    kev_cursor c;
+    uint32_t want_crc, want_size;
+    kev__cur_init(&c, p + h->member_len - KEV_BGZF_TRAILER, KEV_BGZF_TRAILER);
+    (void)kev__cur_u32le(&c, &want_crc);
+    (void)kev__cur_u32le(&c, &want_size);
+    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), r->out, (uInt)len);
+    if (crc != want_crc) {
+        snprintf(why, whysz, "CRC32 0x%08x in trailer, 0x%08x computed", want_crc, crc);
+        return -1;
+    }
+    if (want_size != len) {
+        snprintf(why, whysz, "ISIZE %u in trailer, %zu bytes inflated", want_size, len);
+        return -1;
+    }
+    return (long)len;
+}
+
+/* Decodes the member at in_pos: 1 with *m, or a fault in *d. */
+static int decode(kev_bgzf_reader *r, kev_bgzf_member *m, kev_trace_damage *d)
+{
+    const uint8_t *p = r->in + r->in_pos;
+    size_t avail = r->in_len - r->in_pos;
+    uint64_t off = r->in_off + r->in_pos;
+    char why[160];
+    int rc = kev__bgzf_head_parse(p, avail, &m->head, why, sizeof why);
+    if (rc == KEV_ETRUNC)
+        return fault(d, KEV_TS_TORN_MEMBER, off, r->index,
+                     "member %llu at offset %llu: the file ends %zu bytes into its header",
+                     (unsigned long long)r->index, (unsigned long long)off, avail);
+    if (rc)
+        return fault(d, KEV_TS_BAD_MEMBER, off, r->index, "member %llu at offset %llu: %s",
+                     (unsigned long long)r->index, (unsigned long long)off, why);
+    if (m->head.member_len > avail)
+        return fault(d, KEV_TS_TORN_MEMBER, off, r->index,
+                     "member %llu at offset %llu: BSIZE says %zu bytes, the file ends "
+                     "after %zu",
+                     (unsigned long long)r->index, (unsigned long long)off,
+                     m->head.member_len, avail);
+    long len = inflate_member(r, p, &m->head, why, sizeof why);
+    if (len < 0)
+        return fault(d, KEV_TS_BAD_CRC, off, r->index, "member %llu at offset %llu: %s",
+                     (unsigned long long)r->index, (unsigned long long)off, why);
+    m->data = r->out;
+    m->len = (size_t)len;
+    m->offset = off;
+    m->index = r->index;
+    return 1;
+}
+
+/* Moves past the member just decoded. */
+static void advance(kev_bgzf_reader *r, const kev_bgzf_member *m)
+{
+    r->in_pos += m->head.member_len;
+    r->index++;
+    r->last_empty = m->len == 0;
+    r->n_members++;
+    r->n_file += m->head.member_len;
+    r->n_raw += m->len;
+}
+
+int kev__bgzf_read(kev_bgzf_reader *r, kev_bgzf_member *m, kev_trace_damage *d)
+{
+    if (r->ready) {
+        r->ready = false;
+        *m = r->ready_m;
+        advance(r, m);
+        return 1;
+    }
+    if (fill(r, KEV_BGZF_MAX_MEMBER))
+        return fault(d, KEV_TS_IO, r->in_off + r->in_pos, r->index,
+                     "member %llu at offset %llu: read error", (unsigned long long)r->index,
+                     (unsigned long long)(r->in_off + r->in_pos));
+    uint64_t off = r->in_off + r->in_pos;
+    if (r->in_len == r->in_pos) {
+        fault(d, r->last_empty ? KEV_TS_OK : KEV_TS_NO_EOF, off, r->index,
+              r->last_empty
+                  ? "clean end: EOF member, then the end of the file at offset %llu"
+                  : "no EOF member: the file ends at offset %llu, after a member "
+                    "with data",
+              (unsigned long long)off);
+        if (r->index == 0)
+            snprintf(d->message, sizeof d->message, "no EOF member: the file is empty");
+        return 0;
+    }
+    int rc = decode(r, m, d);
+    if (rc == 1)
+        advance(r, m);
+    return rc;
+}
+
+int kev__bgzf_resync(kev_bgzf_reader *r, uint64_t *bad)
+{
+    kev_trace_damage scratch;
+    r->ready = false;
+    r->in_pos++; /* one past the member at fault */
+    r->index++;
+    for (;;) {
+        if (fill(r, KEV_BGZF_MAX_MEMBER))
+            return KEV_EIO;
+        if (r->in_pos >= r->in_len)
+            return 0;
+        const uint8_t *q = memchr(r->in + r->in_pos, gz_fixed[0], r->in_len - r->in_pos);
+        if (q == NULL) {
+            r->in_pos = r->in_len;
+            continue;
+        }
+        r->in_pos = (size_t)(q - r->in);
+        if (fill(r, KEV_BGZF_MAX_MEMBER))
+            return KEV_EIO;
+        int rc = decode(r, &r->ready_m, &scratch);
+        if (rc == 1) {
+            r->ready = true;
+            return 1;
+        }
+        if (scratch.status == KEV_TS_BAD_CRC) {
+            (*bad)++;
+            r->index++;
+        }
+        r->in_pos++;
+    }
+}
+
+/* pread()s exactly `n` bytes at `off`: 1, 0 when the file ends first, or
+ * KEV_EINVAL / KEV_EIO. */
+static int pread_all(int fd, uint8_t *p, size_t n, uint64_t off)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, p + got, n - got, (off_t)(off + got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return errno == ESPIPE ? KEV_EINVAL : KEV_EIO;
+        if (k == 0)
+            return 0;
+        got += (size_t)k;
+    }
+    return 1;
+}
+
+int kev__bgzf_peek(kev_bgzf_reader *r, uint64_t offset, kev_bgzf_head *h)
+{
+    char why[160];
+    /* The input buffer serves as scratch; the position is reset below. */
+    r->in_pos = r->in_len = 0;
+    r->ready = false;
+    int rc = pread_all(r->fd, r->in, KEV_BGZF_GZIP_HDR, offset);
+    if (rc <= 0)
+        return rc;
+    size_t xlen = (size_t)r->in[10] | ((size_t)r->in[11] << 8);
+    rc = pread_all(r->fd, r->in + KEV_BGZF_GZIP_HDR, xlen, offset + KEV_BGZF_GZIP_HDR);
+    if (rc <= 0)
+        return rc;
+    rc = kev__bgzf_head_parse(r->in, KEV_BGZF_GZIP_HDR + xlen, h, why, sizeof why);
+    return rc == 0 ? 1 : KEV_EFORMAT;
+}
+
+int kev__bgzf_seek(kev_bgzf_reader *r, uint64_t offset, uint64_t index)
+{
+    if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0)
+        return KEV_EINVAL;
+    r->in_pos = r->in_len = 0;
+    r->in_eof = false;
+    r->in_off = offset;
+    r->index = index;
+    r->last_empty = false;
+    r->ready = false;
+    return 0;
+}
+
+void kev__bgzf_reader_stats(const kev_bgzf_reader *r, uint64_t *members,
+                            uint64_t *file_bytes, uint64_t *raw_bytes)
+{
+    if (members)
+        *members = r->n_members;
+    if (file_bytes)
+        *file_bytes = r->n_file;
+    if (raw_bytes)
+        *raw_bytes = r->n_raw;
+}
