@@ -1,9 +1,13 @@
 /*
  * cli.c: helpers shared by the kevrr subcommands.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include "cli.h"
 
 #include <errno.h>
+#include <sys/stat.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,4 +88,357 @@ void kev_cli_file_write(void *ctx, const char *p, size_t n)
     kev_file_sink *s = ctx;
     if (!s->failed && fwrite(p, 1, n, s->f) != n)
         s->failed = true;
+}
+
+/* ---- Helpers of the trace tools ------------------------------------------ */
+
+/* The option `arg` names, and its inline value after '=' (or NULL). */
+static const kev_cli_opt *opt_find(const kev_cli_opt *opts, size_t n, const char *arg,
+                                   const char **inline_value)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t len = strlen(opts[k].name);
+        if (strncmp(arg, opts[k].name, len) != 0)
+            continue;
+        *inline_value = arg[len] == '=' ? arg + len + 1 : NULL;
+        if (arg[len] == '\0' || (arg[len] == '=' && opts[k].value))
+            return &opts[k];
+    }
+    return NULL;
+}
+
+/* Takes the option at argv[*i] (and its value). 0 or -1. */
+static int opt_take(const char *cmd, int argc, char **argv, int *i, const kev_cli_opt *opts,
+                    size_t n)
+{
+    const char *v;
+    const kev_cli_opt *o = opt_find(opts, n, argv[*i], &v);
+    if (o == NULL) {
+        kev_cli_error(cmd, "unknown option '%s'; see kevrr help %s", argv[*i], cmd);
+        return -1;
+    }
+    if (o->value == NULL) {
+        *o->flag = true;
+        return 0;
+    }
+    if (v == NULL && *i + 1 >= argc) {
+        kev_cli_error(cmd, "%s needs a value", o->name);
+        return -1;
+    }
+    if (*o->value != NULL) {
+        kev_cli_error(cmd, "%s given twice", o->name);
+        return -1;
+    }
+    *o->value = v ? v : argv[++*i];
+    return 0;
+}
+
+int kev_cli_parse(const char *cmd, int argc, char **argv, const kev_cli_opt *opts, size_t n,
+                  const char *usage, int *nargs)
+{
+    bool only_args = false;
+    int np = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_args || a[0] != '-' || a[1] == '\0') {
+            argv[1 + np++] = argv[i]; /* 1 + np <= i: nothing unread is overwritten */
+        } else if (strcmp(a, "--") == 0) {
+            only_args = true;
+        } else if (kev_cli_is_help(a)) {
+            fputs(usage, stdout);
+            return 1;
+        } else if (opt_take(cmd, argc, argv, &i, opts, n) != 0) {
+            return -1;
+        }
+    }
+    *nargs = np;
+    return 0;
+}
+
+/* Reads decimal digits at *p into *v (at most 19 + overflow check). */
+static int digits_u64(const char **p, uint64_t *v, unsigned *count)
+{
+    *v = 0;
+    *count = 0;
+    for (; **p >= '0' && **p <= '9'; (*p)++, (*count)++) {
+        unsigned d = (unsigned)(**p - '0');
+        if (*v > (UINT64_MAX - d) / 10)
+            return -1;
+        *v = *v * 10 + d;
+    }
+    return *count ? 0 : -1;
+}
+
+int kev_cli_parse_u64(const char *s, uint64_t *out)
+{
+    unsigned n;
+    return digits_u64(&s, out, &n) == 0 && *s == '\0' ? 0 : -1;
+}
+
+int kev_cli_opt_u64(const char *cmd, const char *name, const char *v, uint64_t *out)
+{
+    if (v == NULL || kev_cli_parse_u64(v, out) == 0)
+        return 0;
+    kev_cli_error(cmd, "%s takes a number, not '%s'", name, v);
+    return -1;
+}
+
+/* Time units of kev_cli_parse_time, as in the scenario language. */
+static const struct {
+    const char *name;
+    uint64_t ns;
+} time_units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
+
+static const uint64_t pow10_u64[10] = {1,      10,      100,      1000,      10000,
+                                       100000, 1000000, 10000000, 100000000, 1000000000};
+
+/* The unit `s` names: "" for absolute times (seconds); "" is allowed in a
+ * duration only when the value is 0. 0 when unknown. */
+static uint64_t time_unit(const char *s, bool relative, bool zero)
+{
+    if (*s == '\0')
+        return !relative ? 1000000000u : zero ? 1 : 0;
+    for (size_t k = 0; relative && k < sizeof time_units / sizeof time_units[0]; k++)
+        if (strcmp(s, time_units[k].name) == 0)
+            return time_units[k].ns;
+    return 0;
+}
+
+int kev_cli_parse_time(const char *s, uint64_t *t_ns, bool *relative)
+{
+    uint64_t whole, frac = 0;
+    unsigned n, nfrac = 0;
+    *relative = *s == '+';
+    s += *relative;
+    if (digits_u64(&s, &whole, &n) != 0)
+        return -1;
+    if (*s == '.') {
+        s++;
+        if (digits_u64(&s, &frac, &nfrac) != 0 || nfrac > 9)
+            return -1;
+    }
+    uint64_t unit = time_unit(s, *relative, whole == 0 && frac == 0 && nfrac == 0);
+    if (unit == 0 || whole > UINT64_MAX / unit)
+        return -1;
+    /* frac < 10^9 and unit <= 10^9: the product fits. */
+    if ((frac * unit) % pow10_u64[nfrac] != 0)
+        return -1; /* not a whole number of nanoseconds */
+    uint64_t part = frac * unit / pow10_u64[nfrac];
+    if (whole * unit > UINT64_MAX - part)
+        return -1;
+    *t_ns = whole * unit + part;
+    return 0;
+}
+
+/* The civil date of a day count since 1970-01-01 (H. Hinnant's
+ * civil_from_days, for days >= 0). */
+static void civil_from_days(uint64_t days, unsigned *y, unsigned *m, unsigned *d)
+{
+    uint64_t z = days + 719468;
+    uint64_t era = z / 146097;
+    uint64_t doe = z - era * 146097;
+    uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    uint64_t mp = (5 * doy + 2) / 153;
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (unsigned)(yoe + era * 400 + (*m <= 2));
+}
+
+void kev_cli_time_format(uint64_t t_ns, kev_cli_time *out)
+{
+    uint64_t secs = t_ns / 1000000000u, ns = t_ns % 1000000000u;
+    uint64_t sod = secs % 86400;
+    unsigned y, mo, d;
+    civil_from_days(secs / 86400, &y, &mo, &d);
+    snprintf(out->secs, sizeof out->secs, "%" PRIu64 ".%09" PRIu64, secs, ns);
+    snprintf(out->utc, sizeof out->utc, "%04u-%02u-%02uT%02u:%02u:%02u.%09" PRIu64 "Z", y,
+             mo, d, (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
+             ns);
+}
+
+/* The length of the valid UTF-8 sequence at p[0..n) (1 to 4), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xC2 && c <= 0xDF ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t k = 1; k < len; k++)
+        if ((p[k] & 0xC0u) != 0x80u)
+            return 0;
+    /* Overlong forms, surrogates, and code points past U+10FFFF. */
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
+        (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+void kev_cli_escape(kev_strbuf *out, const char *s, size_t n, bool json)
+{
+    if (s == NULL) {
+        kev_strbuf_adds(out, json ? "null" : "-");
+        return;
+    }
+    const unsigned char *p = (const unsigned char *)s;
+    if (json)
+        kev_strbuf_addc(out, '"');
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_len(p + i, n - i);
+        bool plain = len > 1 || (len == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\' &&
+                                 !(json && p[i] == '"'));
+        if (plain)
+            kev_strbuf_add(out, p + i, len);
+        else if (json && p[i] == '"')
+            kev_strbuf_adds(out, "\\\"");
+        else if (p[i] == '\\')
+            kev_strbuf_adds(out, "\\\\");
+        else
+            kev_strbuf_addf(out, json ? "\\u%04x" : "\\x%02x", (unsigned)p[i]);
+        i += plain ? len : 1;
+    }
+    if (json)
+        kev_strbuf_addc(out, '"');
+}
+
+const char *kev_cli_status_label(kev_trace_status st)
+{
+    static const char *const labels[] = {
+        [KEV_TS_OK] = "whole",
+        [KEV_TS_NO_EOF] = "cut short",
+        [KEV_TS_TORN_MEMBER] = "torn member",
+        [KEV_TS_BAD_CRC] = "bad CRC",
+        [KEV_TS_BAD_MEMBER] = "bad member",
+        [KEV_TS_BAD_FRAMING] = "bad framing",
+        [KEV_TS_BAD_LINKTYPE] = "foreign link type",
+        [KEV_TS_NEWER_MAJOR] = "newer format",
+        [KEV_TS_TOO_BIG] = "over a cap",
+        [KEV_TS_IO] = "read error",
+    };
+    size_t i = (size_t)st;
+    return i < sizeof labels / sizeof labels[0] && labels[i] ? labels[i] : "unknown status";
+}
+
+void kev_cli_damage_text(const kev_trace_damage *d, kev_strbuf *out)
+{
+    kev_strbuf_addf(out, "%s: ", kev_cli_status_label(d->status));
+    kev_cli_escape(out, d->message, strlen(d->message), false);
+}
+
+kev_trace_reader *kev_cli_trace_open(const char *cmd, const char *path, unsigned flags)
+{
+    int err;
+    kev_trace_damage d;
+    kev_trace_reader *r = kev_trace_open(path, flags, &err, &d);
+    if (r != NULL)
+        return r;
+    if (err == KEV_ENOMEM) {
+        kev_cli_error(cmd, "%s: out of memory", path);
+    } else if (d.status == KEV_TS_IO && strncmp(d.message, "cannot open ", 12) == 0) {
+        kev_cli_error(cmd, "%s", d.message); /* it names the file */
+    } else {
+        kev_strbuf sb = KEV_STRBUF_INIT;
+        kev_cli_damage_text(&d, &sb);
+        kev_cli_error(cmd, "%s: %s", path, kev_strbuf_str(&sb));
+        kev_strbuf_free(&sb);
+    }
+    return NULL;
+}
+
+bool kev_cli_trace_end_ok(const char *cmd, const char *path, const kev_trace_reader *r)
+{
+    const kev_trace_damage *d = kev_trace_end(r, NULL);
+    if (d->status == KEV_TS_OK)
+        return true;
+    kev_strbuf sb = KEV_STRBUF_INIT;
+    kev_cli_damage_text(d, &sb);
+    kev_cli_error(cmd, "%s: %s", path, kev_strbuf_str(&sb));
+    kev_strbuf_free(&sb);
+    return d->status == KEV_TS_NO_EOF || d->status == KEV_TS_TORN_MEMBER;
+}
+
+int kev_cli_trace_copy(kev_trace_writer *w, const kev_trace_rec *rec)
+{
+    if (rec->kind == KEV_TR_ERROR)
+        return kev_trace_write_error(w, rec->t_ns, rec->err, rec->err_name);
+    return kev_trace_write_batch(w, rec->t_ns, rec->data, rec->caplen, rec->origlen);
+}
+
+void kev_cli_comment_begin(kev_strbuf *sb, const char *old)
+{
+    if (old != NULL && old[0] != '\0') {
+        kev_strbuf_adds(sb, old);
+        kev_strbuf_adds(sb, "; ");
+    }
+}
+
+int kev_cli_out_open(kev_cli_out *o, const char *cmd, const char *path)
+{
+    o->path = path;
+    o->tmp = NULL;
+    o->f = stdout;
+    o->direct = false;
+    if (strcmp(path, "-") == 0)
+        return 0;
+    /* A device or FIFO (/dev/null, a pipe) is written as it is: renaming a
+     * temporary file over it would replace it. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        o->f = fopen(path, "wb");
+        if (o->f == NULL) {
+            kev_cli_error(cmd, "cannot write %s: %s", path, strerror(errno));
+            return KEV_EXIT_INTERNAL;
+        }
+        o->direct = true;
+        return 0;
+    }
+    size_t n = strlen(path) + sizeof ".tmp";
+    o->tmp = malloc(n);
+    if (o->tmp == NULL) {
+        kev_cli_error(cmd, "out of memory");
+        return KEV_EXIT_INTERNAL;
+    }
+    snprintf(o->tmp, n, "%s.tmp", path);
+    o->f = fopen(o->tmp, "wb");
+    if (o->f == NULL) {
+        kev_cli_error(cmd, "cannot write %s: %s", o->tmp, strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+        return KEV_EXIT_INTERNAL;
+    }
+    return 0;
+}
+
+int kev_cli_out_close(kev_cli_out *o, const char *cmd, bool keep)
+{
+    if (o->direct) {
+        o->direct = false;
+        if (fclose(o->f) != 0 && keep) {
+            kev_cli_error(cmd, "cannot write %s: %s", o->path, strerror(errno));
+            return KEV_EXIT_INTERNAL;
+        }
+        return 0;
+    }
+    if (o->tmp == NULL) {
+        if (keep && fflush(stdout) != 0) {
+            kev_cli_error(cmd, "error writing to standard output: %s", strerror(errno));
+            return KEV_EXIT_INTERNAL;
+        }
+        return 0;
+    }
+    int rc = 0;
+    bool closed = fclose(o->f) == 0;
+    if (keep && (!closed || rename(o->tmp, o->path) != 0)) {
+        kev_cli_error(cmd, "cannot write %s: %s", o->path, strerror(errno));
+        rc = KEV_EXIT_INTERNAL;
+    }
+    if (!keep || rc != 0)
+        remove(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return rc;
 }

@@ -7,9 +7,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "kevrr/kevrr.h"
+#include "kevrr/trace.h"
 
 /* Exit codes, documented in docs/cli.md. */
 enum {
@@ -29,6 +31,15 @@ typedef struct kev_cmd {
 } kev_cmd;
 
 extern const kev_cmd kev_cmd_run;
+extern const kev_cmd kev_cmd_gen;
+extern const kev_cmd kev_cmd_info;
+extern const kev_cmd kev_cmd_dump;
+extern const kev_cmd kev_cmd_verify;
+extern const kev_cmd kev_cmd_cut;
+extern const kev_cmd kev_cmd_merge;
+extern const kev_cmd kev_cmd_export;
+extern const kev_cmd kev_cmd_import;
+extern const kev_cmd kev_cmd_plot;
 
 /* Reads a whole file (or "-" for stdin) of at most `cap` bytes into a
  * malloc'd, NUL-terminated buffer. On error prints "kevrr: PATH: why" and
@@ -48,5 +59,94 @@ void kev_cli_error(const char *cmd, const char *fmt, ...)
 
 /* True when argv[i] is "-h" or "--help". */
 bool kev_cli_is_help(const char *arg);
+
+/* ---- Helpers of the trace tools (gen, info, dump, verify, cut, merge) ---- */
+
+/* Exit code of kevrr verify when a trace is not whole (shares 1 with
+ * KEV_EXIT_DIVERGED: "the check failed"). */
+#define KEV_EXIT_NOT_WHOLE KEV_EXIT_DIVERGED
+
+/* One option of a subcommand for kev_cli_parse: "--name V" or "--name=V"
+ * storing V in *value, or a flag (value NULL) setting *flag. */
+typedef struct kev_cli_opt {
+    const char *name; /* "--from", "-o" */
+    const char **value;
+    bool *flag;
+} kev_cli_opt;
+
+/* Parses argv[1..argc) against opts[0..n): options anywhere, "-h"/"--help"
+ * prints `usage` to stdout, "--" ends the options, "-" alone is an
+ * argument (stdin or stdout). A value option given twice is an error. The
+ * arguments are moved, in order, to argv[1..1 + *nargs). Returns 0, 1 after
+ * printing the help, or -1 after printing "kevrr CMD: ..." to stderr. */
+int kev_cli_parse(const char *cmd, int argc, char **argv, const kev_cli_opt *opts, size_t n,
+                  const char *usage, int *nargs);
+
+/* A decimal u64: digits only, no sign or blanks. Returns 0 or -1. */
+int kev_cli_parse_u64(const char *s, uint64_t *out);
+/* The value `v` of option `name` as a decimal u64 into *out; leaves *out
+ * alone when `v` is NULL (not given). Returns 0, or -1 after printing
+ * "kevrr CMD: NAME takes a number, not 'V'". */
+int kev_cli_opt_u64(const char *cmd, const char *name, const char *v, uint64_t *out);
+
+/* A time: Unix seconds with up to 9 decimals ("1700000000.25": *relative
+ * false), or "+DURATION" with a unit ns, us, ms or s ("+1.5s", "+250ms";
+ * a bare "+0" too: *relative true), into nanoseconds. Returns 0 or -1
+ * (malformed, not a whole number of ns, or past 2^64 - 1 ns). */
+int kev_cli_parse_time(const char *s, uint64_t *t_ns, bool *relative);
+
+/* A Unix time in ns as "SECONDS.NANOS" and as ISO 8601 UTC
+ * ("2023-11-14T22:13:20.000000000Z"). */
+typedef struct kev_cli_time {
+    char secs[32];
+    char utc[80]; /* 31 used; room for what gcc thinks the fields could take */
+} kev_cli_time;
+void kev_cli_time_format(uint64_t t_ns, kev_cli_time *out);
+
+/* Appends s[0..n) escaped: as a JSON string with its quotes (json), or as
+ * text with control bytes, backslashes and invalid UTF-8 as \xNN and \\.
+ * Valid UTF-8 passes through; a NULL `s` appends null (json) or "-". */
+void kev_cli_escape(kev_strbuf *out, const char *s, size_t n, bool json);
+
+/* A short label for how a trace ended: "whole", "cut short", "torn member",
+ * "bad CRC", ... */
+const char *kev_cli_status_label(kev_trace_status st);
+/* Appends "LABEL: MESSAGE" ("torn member: member 2 at offset 1234: ..."),
+ * the message escaped as kev_cli_escape does. */
+void kev_cli_damage_text(const kev_trace_damage *d, kev_strbuf *out);
+
+/* Opens a trace (kev_trace_open). On failure prints "kevrr CMD: PATH:
+ * LABEL: MESSAGE" (or "kevrr CMD: cannot open PATH: why") and returns NULL. */
+kev_trace_reader *kev_cli_trace_open(const char *cmd, const char *path, unsigned flags);
+
+/* Prints a note when a trace whose records were all read did not end
+ * whole: "kevrr CMD: PATH: LABEL: MESSAGE". Returns true when it ended
+ * whole or cut short (NO_EOF, TORN_MEMBER: every record was delivered). */
+bool kev_cli_trace_end_ok(const char *cmd, const char *path, const kev_trace_reader *r);
+
+/* Writes one record read from a trace (a batch or a failed recv()). */
+int kev_cli_trace_copy(kev_trace_writer *w, const kev_trace_rec *rec);
+
+/* Appends `old` and "; " to a comment being built, unless `old` is NULL or
+ * empty: the caller then appends its own note. */
+void kev_cli_comment_begin(kev_strbuf *sb, const char *old);
+
+/* An output file written under PATH.tmp and renamed to PATH when complete,
+ * so that a failed command leaves no partial file; "-" is stdout; a PATH
+ * that exists and is not a regular file (/dev/null, a FIFO) is written
+ * directly. */
+typedef struct kev_cli_out {
+    const char *path;
+    char *tmp;   /* NULL for stdout and for `direct` */
+    FILE *f;
+    bool direct; /* PATH is not a regular file (a device, a FIFO): written in place */
+} kev_cli_out;
+/* Returns 0, or prints "kevrr CMD: cannot write PATH.tmp: why" and returns
+ * KEV_EXIT_INTERNAL. */
+int kev_cli_out_open(kev_cli_out *o, const char *cmd, const char *path);
+/* With `keep`, closes and renames PATH.tmp to PATH (for stdout: flushes);
+ * returns 0, or prints the error and returns KEV_EXIT_INTERNAL. Without,
+ * closes and removes PATH.tmp and returns 0. */
+int kev_cli_out_close(kev_cli_out *o, const char *cmd, bool keep);
 
 #endif

@@ -7,7 +7,10 @@
 
 #include "cli.h"
 
-static const kev_cmd *const commands[] = {&kev_cmd_run};
+static const kev_cmd *const commands[] = {&kev_cmd_run,   &kev_cmd_gen,    &kev_cmd_info,
+                                          &kev_cmd_dump,  &kev_cmd_verify, &kev_cmd_cut,
+                                          &kev_cmd_merge, &kev_cmd_export, &kev_cmd_import,
+                                          &kev_cmd_plot};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)

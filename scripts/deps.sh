@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/deps.sh: installs what kevrr needs to build on Debian 12, and with
 # --test what the test suite needs as well (tshark, for the Wireshark and
-# interoperability tests), only what is missing (so it is quick, and works
-# offline when nothing is). Runs apt-get as root, or through sudo.
+# interoperability tests; python3, for the trace tools' test), only what is
+# missing (so it is quick, and works offline when nothing is). Runs apt-get
+# as root, or through sudo.
 set -euo pipefail
 
 pkgs=()
@@ -16,6 +17,7 @@ need_pkg libc6-dev
 need_pkg zlib1g-dev
 if [ "${1:-}" = "--test" ]; then
   need_cmd tshark tshark
+  need_cmd python3 python3 # tests/cli/test_tools.sh: JSON checks, byte flips
 fi
 
 if [ ${#pkgs[@]} -eq 0 ]; then
