@@ -194,6 +194,10 @@ void kev__report_flush(kev_world *w);
 void kev__report_line(kev_world *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void kev__report_bytes_escaped(kev_strbuf *out, const char *p, size_t n);
+/* Append a number, or a trace time as SECONDS.NNNNNNNNN, to the report
+ * (the hot lines are built with these rather than printf). */
+void kev__report_u64(kev_world *w, uint64_t v);
+void kev__report_time(kev_world *w, uint64_t t_ns);
 void kev__report_header(kev_world *w);
 void kev__report_final(kev_world *w);
 void kev__report_store_op(void *ctx, const kev_store_op *op);

@@ -23,6 +23,31 @@ static inline size_t kev__fmt_u32(char *out, uint32_t v)
     return n;
 }
 
+/* Decimal of `v`: at most 20 bytes. */
+static inline size_t kev__fmt_u64(char *out, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* A trace time in ns as "SECONDS.NNNNNNNNN": at most 30 bytes. */
+static inline size_t kev__fmt_time(char *out, uint64_t t_ns)
+{
+    size_t n = kev__fmt_u64(out, t_ns / 1000000000u);
+    uint32_t frac = (uint32_t)(t_ns % 1000000000u);
+    out[n++] = '.';
+    for (int i = 8; i >= 0; i--, frac /= 10)
+        out[n + (size_t)i] = (char)('0' + frac % 10);
+    return n + 9;
+}
+
 /* Decimal of `v` as %d prints it: at most 11 bytes. */
 static inline size_t kev__fmt_i32(char *out, int32_t v)
 {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kev_core.h"
+#include "kev_fmt.h"
 
 bool kev__reporting(const kev_world *w)
 {
@@ -39,15 +40,24 @@ void kev__report_line(kev_world *w, const char *fmt, ...)
 
 void kev__report_bytes_escaped(kev_strbuf *out, const char *p, size_t n)
 {
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (c == '"' || c == '\\')
-            kev_strbuf_addf(out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            kev_strbuf_addf(out, "\\x%02x", c);
-        else
-            kev_strbuf_addc(out, (char)c);
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+            continue;
+        /* Runs of plain bytes go in one append. */
+        kev_strbuf_add(out, p + run, i - run);
+        run = i + 1;
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            kev_strbuf_add(out, esc, 2);
+        } else {
+            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+            kev_strbuf_add(out, esc, 4);
+        }
     }
+    kev_strbuf_add(out, p + run, n - run);
 }
 
 /* The kernel in its snapshot text form, each line indented by two spaces. */
@@ -104,7 +114,24 @@ void kev__report_store_op(void *ctx, const kev_store_op *op)
 void kev__report_commit(void *ctx, size_t changed)
 {
     kev_world *w = ctx;
-    kev__report_line(w, "  commit changed=%zu", changed);
+    char num[24];
+    if (!kev__reporting(w))
+        return;
+    kev_strbuf_add(&w->out, "  commit changed=", 17);
+    kev_strbuf_add(&w->out, num, kev__fmt_u64(num, changed));
+    kev_strbuf_addc(&w->out, '\n');
+}
+
+void kev__report_u64(kev_world *w, uint64_t v)
+{
+    char num[24];
+    kev_strbuf_add(&w->out, num, kev__fmt_u64(num, v));
+}
+
+void kev__report_time(kev_world *w, uint64_t t_ns)
+{
+    char num[32];
+    kev_strbuf_add(&w->out, num, kev__fmt_time(num, t_ns));
 }
 
 void kev__note_notify(kev_world *w, const char *key)

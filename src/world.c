@@ -462,18 +462,23 @@ static void report_event(kev_world *w, const kev_ev *e, bool code_read, const ch
 {
     if (!kev__reporting(w))
         return;
+    kev_strbuf *o = &w->out;
     const char *name = e->def ? e->def->name : NULL;
     const char *sub = kev_wire_subclass_name(e->hdr.kev_subclass);
-    if (name)
-        kev__report_line(w, "  event %u off=%zu size=%u %s%s", e->index, e->off,
-                         e->hdr.total_size, name, what);
-    else if (code_read)
-        kev__report_line(w, "  event %u off=%zu size=%u %s code=%u%s", e->index,
-                         e->off, e->hdr.total_size, sub ? sub : "subclass?",
-                         e->hdr.event_code, what);
-    else
-        kev__report_line(w, "  event %u off=%zu size=%u %s%s", e->index, e->off,
-                         e->hdr.total_size, sub ? sub : "subclass?", what);
+    kev_strbuf_add(o, "  event ", 8);
+    kev__report_u64(w, e->index);
+    kev_strbuf_add(o, " off=", 5);
+    kev__report_u64(w, e->off);
+    kev_strbuf_add(o, " size=", 6);
+    kev__report_u64(w, e->hdr.total_size);
+    kev_strbuf_addc(o, ' ');
+    kev_strbuf_adds(o, name ? name : sub ? sub : "subclass?");
+    if (!name && code_read) {
+        kev_strbuf_add(o, " code=", 6);
+        kev__report_u64(w, e->hdr.event_code);
+    }
+    kev_strbuf_adds(o, what);
+    kev_strbuf_addc(o, '\n');
 }
 
 /* An event that is not Apple's network class: the walker skips it. */
@@ -495,13 +500,15 @@ static uint32_t reads_of(const kev_world *w, const kev_event_def *d, int ver)
 
 static void run_handler(kev_world *w, kev_ev *e, kev_handler_id h)
 {
-    if (kev__reporting(w) && e->def->flags & KEV_EVF_LINK_DATA) {
-        kev_strbuf_clear(&w->tmp);
-        kev__report_bytes_escaped(&w->tmp, e->ifname, e->ifname_len);
-        kev__report_line(w, "  handler %s ifname=\"%s\"", kev_handler_name(h),
-                         kev_strbuf_str(&w->tmp));
-    } else if (kev__reporting(w)) {
-        kev__report_line(w, "  handler %s", kev_handler_name(h));
+    if (kev__reporting(w)) {
+        kev_strbuf_add(&w->out, "  handler ", 10);
+        kev_strbuf_adds(&w->out, kev_handler_name(h));
+        if (e->def->flags & KEV_EVF_LINK_DATA) {
+            kev_strbuf_add(&w->out, " ifname=\"", 9);
+            kev__report_bytes_escaped(&w->out, e->ifname, e->ifname_len);
+            kev_strbuf_addc(&w->out, '"');
+        }
+        kev_strbuf_addc(&w->out, '\n');
     }
     w->stats.handled++;
     kev__handlers[h](w, e);
@@ -892,11 +899,16 @@ static void walk_hardened(kev_world *w, const uint8_t *bytes, size_t len)
 static void begin_batch(kev_world *w, const char *kind, uint64_t t_ns, size_t len)
 {
     w->batch = w->stats.batches + w->stats.errors;
-    if (kev__reporting(w))
-        kev__report_line(w, "%s %llu t=%llu.%09llu len=%zu", kind,
-                         (unsigned long long)w->batch,
-                         (unsigned long long)(t_ns / 1000000000u),
-                         (unsigned long long)(t_ns % 1000000000u), len);
+    if (!kev__reporting(w))
+        return;
+    kev_strbuf_adds(&w->out, kind);
+    kev_strbuf_addc(&w->out, ' ');
+    kev__report_u64(w, w->batch);
+    kev_strbuf_add(&w->out, " t=", 3);
+    kev__report_time(w, t_ns);
+    kev_strbuf_add(&w->out, " len=", 5);
+    kev__report_u64(w, len);
+    kev_strbuf_addc(&w->out, '\n');
 }
 
 int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns)
