@@ -40,6 +40,9 @@ extern const kev_cmd kev_cmd_merge;
 extern const kev_cmd kev_cmd_export;
 extern const kev_cmd kev_cmd_import;
 extern const kev_cmd kev_cmd_plot;
+extern const kev_cmd kev_cmd_replay;
+extern const kev_cmd kev_cmd_reduce;
+extern const kev_cmd kev_cmd_bisect;
 
 /* Reads a whole file (or "-" for stdin) of at most `cap` bytes into a
  * malloc'd, NUL-terminated buffer. On error prints "kevrr: PATH: why" and

@@ -18,6 +18,7 @@ need_pkg zlib1g-dev
 if [ "${1:-}" = "--test" ]; then
   need_cmd tshark tshark
   need_cmd python3 python3 # tests/cli/test_tools.sh: JSON checks, byte flips
+  need_cmd clang clang     # scripts/test.sh: the corpus goldens, built with clang
 fi
 
 if [ ${#pkgs[@]} -eq 0 ]; then

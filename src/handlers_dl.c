@@ -546,9 +546,11 @@ void kev__h_proto_mark(kev_world *w, kev_ev *e)
     } else {
         ifp->flags |= KEV_IFF_UP;
     }
-    if (kev__reporting(w))
-        kev__report_line(w, "  kernel SIOCSIFFLAGS %s IFF_UP %s", ifp->name,
-                         remaining == 0 ? "cleared" : "set");
+    if (kev__reporting(w)) {
+        kev_strbuf_adds(&w->out, "  kernel SIOCSIFFLAGS ");
+        kev__report_text_escaped(&w->out, ifp->name);
+        kev_strbuf_adds(&w->out, remaining == 0 ? " IFF_UP cleared\n" : " IFF_UP set\n");
+    }
 }
 
 /* v963: the event is only logged, which still reads both fields. */

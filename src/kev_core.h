@@ -194,6 +194,10 @@ void kev__report_flush(kev_world *w);
 void kev__report_line(kev_world *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void kev__report_bytes_escaped(kev_strbuf *out, const char *p, size_t n);
+/* Appends free text (a finding's message, an interface name) with bytes
+ * below 0x20 or from 0x7f, and backslashes, escaped as \xNN and \\: one
+ * report line stays one line of ASCII. Quotes are kept. */
+void kev__report_text_escaped(kev_strbuf *out, const char *s);
 /* Append a number, or a trace time as SECONDS.NNNNNNNNN, to the report
  * (the hot lines are built with these rather than printf). */
 void kev__report_u64(kev_world *w, uint64_t v);

@@ -76,6 +76,26 @@ static void dump_kernel(kev_world *w)
     }
 }
 
+void kev__report_text_escaped(kev_strbuf *out, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0, i = 0;
+    for (; s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            continue;
+        kev_strbuf_add(out, s + run, i - run);
+        run = i + 1;
+        if (c == '\\') {
+            kev_strbuf_add(out, "\\\\", 2);
+        } else {
+            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+            kev_strbuf_add(out, esc, 4);
+        }
+    }
+    kev_strbuf_add(out, s + run, i - run);
+}
+
 void kev__report_header(kev_world *w)
 {
     if (!kev__reporting(w))

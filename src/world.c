@@ -176,16 +176,18 @@ bool kev__finding(kev_world *w, int defect, const char *code, size_t offset,
     else
         w->stats.diagnostics++;
     if (kev__reporting(w)) {
+        /* The message may quote interface names: any bytes. */
         if (f.kind == KEV_FINDING_DEFECT)
-            kev__report_line(w, "  defect D%d %s event=%u offset=%u%s: %s", defect,
-                             code, f.event, f.offset, stops ? " STOPS" : "",
-                             f.message);
+            kev_strbuf_addf(&w->out, "  defect D%d %s event=%u offset=%u%s: ", defect, code,
+                            f.event, f.offset, stops ? " STOPS" : "");
         else if (defect)
-            kev__report_line(w, "  diag %s (fixes D%d) event=%u offset=%u: %s", code,
-                             defect, f.event, f.offset, f.message);
+            kev_strbuf_addf(&w->out, "  diag %s (fixes D%d) event=%u offset=%u: ", code,
+                            defect, f.event, f.offset);
         else
-            kev__report_line(w, "  diag %s event=%u offset=%u: %s", code, f.event,
-                             f.offset, f.message);
+            kev_strbuf_addf(&w->out, "  diag %s event=%u offset=%u: ", code, f.event,
+                            f.offset);
+        kev__report_text_escaped(&w->out, f.message);
+        kev_strbuf_addc(&w->out, '\n');
     }
     if (w->opts.on_finding)
         w->opts.on_finding(w->opts.finding_ctx, &f);
