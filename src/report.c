@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kev_core.h"
+#include "kev_sb.h"
 #include "kev_fmt.h"
 
 bool kev__reporting(const kev_world *w)
@@ -35,7 +36,7 @@ void kev__report_line(kev_world *w, const char *fmt, ...)
     va_start(ap, fmt);
     kev_strbuf_vaddf(&w->out, fmt, ap);
     va_end(ap);
-    kev_strbuf_addc(&w->out, '\n');
+    kev__sb_addc(&w->out, '\n');
 }
 
 void kev__report_bytes_escaped(kev_strbuf *out, const char *p, size_t n)
@@ -47,17 +48,17 @@ void kev__report_bytes_escaped(kev_strbuf *out, const char *p, size_t n)
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
             continue;
         /* Runs of plain bytes go in one append. */
-        kev_strbuf_add(out, p + run, i - run);
+        kev__sb_add(out, p + run, i - run);
         run = i + 1;
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
-            kev_strbuf_add(out, esc, 2);
+            kev__sb_add(out, esc, 2);
         } else {
             char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
-            kev_strbuf_add(out, esc, 4);
+            kev__sb_add(out, esc, 4);
         }
     }
-    kev_strbuf_add(out, p + run, n - run);
+    kev__sb_add(out, p + run, n - run);
 }
 
 /* The kernel in its snapshot text form, each line indented by two spaces. */
@@ -69,9 +70,9 @@ static void dump_kernel(kev_world *w)
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        kev_strbuf_adds(&w->out, "  ");
-        kev_strbuf_add(&w->out, p, n);
-        kev_strbuf_addc(&w->out, '\n');
+        kev__sb_adds(&w->out, "  ");
+        kev__sb_add(&w->out, p, n);
+        kev__sb_addc(&w->out, '\n');
         p += n + (nl != NULL);
     }
 }
@@ -84,16 +85,16 @@ void kev__report_text_escaped(kev_strbuf *out, const char *s)
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c < 0x7f && c != '\\')
             continue;
-        kev_strbuf_add(out, s + run, i - run);
+        kev__sb_add(out, s + run, i - run);
         run = i + 1;
         if (c == '\\') {
-            kev_strbuf_add(out, "\\\\", 2);
+            kev__sb_add(out, "\\\\", 2);
         } else {
             char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
-            kev_strbuf_add(out, esc, 4);
+            kev__sb_add(out, esc, 4);
         }
     }
-    kev_strbuf_add(out, s + run, i - run);
+    kev__sb_add(out, s + run, i - run);
 }
 
 void kev__report_header(kev_world *w)
@@ -117,16 +118,16 @@ void kev__report_store_op(void *ctx, const kev_store_op *op)
     if (!kev__reporting(w))
         return;
     kev_strbuf *o = &w->out;
-    static const char *const kinds[] = {"set", "remove", "notify"};
-    kev_strbuf_addf(o, "  %s%s ", kinds[op->kind], op->direct ? "-direct" : "");
+    static const char *const kinds[] = {"  set ", "  remove ", "  notify "};
+    kev__sb_adds(o, op->direct ? "  set-direct " : kinds[op->kind]);
     kev__report_bytes_escaped(o, op->key, strlen(op->key));
     if (op->kind == KEV_STORE_SET) {
-        kev_strbuf_adds(o, " = ");
+        kev__sb_adds(o, " = ");
         kev_value_format(op->value, o);
     } else if (!op->existed) {
-        kev_strbuf_adds(o, " (absent)");
+        kev__sb_adds(o, " (absent)");
     }
-    kev_strbuf_addc(o, '\n');
+    kev__sb_addc(o, '\n');
     if (op->kind == KEV_STORE_NOTIFY)
         kev__note_notify(w, op->key);
 }
@@ -137,21 +138,21 @@ void kev__report_commit(void *ctx, size_t changed)
     char num[24];
     if (!kev__reporting(w))
         return;
-    kev_strbuf_add(&w->out, "  commit changed=", 17);
-    kev_strbuf_add(&w->out, num, kev__fmt_u64(num, changed));
-    kev_strbuf_addc(&w->out, '\n');
+    kev__sb_add(&w->out, "  commit changed=", 17);
+    kev__sb_add(&w->out, num, kev__fmt_u64(num, changed));
+    kev__sb_addc(&w->out, '\n');
 }
 
 void kev__report_u64(kev_world *w, uint64_t v)
 {
     char num[24];
-    kev_strbuf_add(&w->out, num, kev__fmt_u64(num, v));
+    kev__sb_add(&w->out, num, kev__fmt_u64(num, v));
 }
 
 void kev__report_time(kev_world *w, uint64_t t_ns)
 {
     char num[32];
-    kev_strbuf_add(&w->out, num, kev__fmt_time(num, t_ns));
+    kev__sb_add(&w->out, num, kev__fmt_time(num, t_ns));
 }
 
 void kev__note_notify(kev_world *w, const char *key)
@@ -176,11 +177,11 @@ static void dump_store(kev_world *w, const kev_store *s, bool counts)
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        kev_strbuf_adds(&w->out, "  ");
+        kev__sb_adds(&w->out, "  ");
         kev__report_bytes_escaped(&w->out, keys[i], strlen(keys[i]));
-        kev_strbuf_adds(&w->out, counts ? " count=" : " = ");
+        kev__sb_adds(&w->out, counts ? " count=" : " = ");
         kev_value_format(kev_store_get(s, keys[i]), &w->out);
-        kev_strbuf_addc(&w->out, '\n');
+        kev__sb_addc(&w->out, '\n');
         if (w->out.len > 65536)
             kev__report_flush(w);
     }

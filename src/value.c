@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "kevrr/error.h"
+#include "kev_sb.h"
 
 /* Keys shorter than this are stored inside their dictionary entry. */
 #define DICT_KEY_INLINE 24
@@ -707,28 +708,28 @@ static const char *escape_of(unsigned char c, char buf[5])
 static void format_quoted(const char *s, size_t len, kev_strbuf *out)
 {
     size_t run = 0;
-    kev_strbuf_addc(out, '"');
+    kev__sb_addc(out, '"');
     for (size_t i = 0; i < len; i++) {
         char buf[5];
         const char *esc = escape_of((unsigned char)s[i], buf);
         if (esc == NULL)
             continue;
-        kev_strbuf_add(out, s + run, i - run);
-        kev_strbuf_adds(out, esc);
+        kev__sb_add(out, s + run, i - run);
+        kev__sb_adds(out, esc);
         run = i + 1;
     }
-    kev_strbuf_add(out, s + run, len - run);
-    kev_strbuf_addc(out, '"');
+    kev__sb_add(out, s + run, len - run);
+    kev__sb_addc(out, '"');
 }
 
 static void format_data(const uint8_t *p, size_t n, kev_strbuf *out)
 {
-    kev_strbuf_addc(out, '<');
+    kev__sb_addc(out, '<');
     for (size_t i = 0; i < n; i++) {
         char hex[2] = {hexdig[p[i] >> 4], hexdig[p[i] & 0xf]};
-        kev_strbuf_add(out, hex, 2);
+        kev__sb_add(out, hex, 2);
     }
-    kev_strbuf_addc(out, '>');
+    kev__sb_addc(out, '>');
 }
 
 /* Floor division and modulo for a possibly negative `a`, b > 0. */
@@ -805,45 +806,55 @@ static bool key_is_bare(const char *key)
 
 static void format_array(const kev_value *a, kev_strbuf *out)
 {
-    kev_strbuf_addc(out, '[');
+    kev__sb_addc(out, '[');
     for (uint32_t i = 0; i < a->u.arr.n; i++) {
         if (i)
-            kev_strbuf_add(out, ", ", 2);
+            kev__sb_add(out, ", ", 2);
         kev_value_format(a->u.arr.items[i], out);
     }
-    kev_strbuf_addc(out, ']');
+    kev__sb_addc(out, ']');
 }
 
 static void format_dict(const kev_value *d, kev_strbuf *out)
 {
-    kev_strbuf_addc(out, '{');
+    kev__sb_addc(out, '{');
     for (uint32_t i = 0; i < d->u.dict.n; i++) {
         const char *key = ent_key(&d->u.dict.ents[i]);
         if (i)
-            kev_strbuf_add(out, "; ", 2);
+            kev__sb_add(out, "; ", 2);
         if (key_is_bare(key))
-            kev_strbuf_adds(out, key);
+            kev__sb_adds(out, key);
         else
             format_quoted(key, strlen(key), out);
-        kev_strbuf_add(out, " = ", 3);
+        kev__sb_add(out, " = ", 3);
         kev_value_format(d->u.dict.ents[i].val, out);
     }
-    kev_strbuf_addc(out, '}');
+    kev__sb_addc(out, '}');
 }
 
 void kev_value_format(const kev_value *v, kev_strbuf *out)
 {
     if (v == NULL) {
-        kev_strbuf_adds(out, "(null)");
+        kev__sb_adds(out, "(null)");
         return;
     }
     switch (v->type) {
     case KEV_VT_BOOL:
-        kev_strbuf_adds(out, v->u.b ? "true" : "false");
+        kev__sb_adds(out, v->u.b ? "true" : "false");
         break;
-    case KEV_VT_INT:
-        kev_strbuf_addf(out, "%" PRId64, v->u.i);
+    case KEV_VT_INT: {
+        /* Decimal by hand: printf dominated rendering a report. */
+        char tmp[21], *q = tmp + sizeof tmp;
+        uint64_t m = v->u.i < 0 ? (uint64_t)0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+        do {
+            *--q = (char)('0' + m % 10);
+            m /= 10;
+        } while (m);
+        if (v->u.i < 0)
+            *--q = '-';
+        kev__sb_add(out, q, (size_t)(tmp + sizeof tmp - q));
         break;
+    }
     case KEV_VT_STRING:
         format_quoted(cbytes_of(v), v->u.len, out);
         break;

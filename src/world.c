@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "kev_cursor.h"
+#include "kev_sb.h"
 #include "kev_fmt.h"
 #include "kevrr/error.h"
 
@@ -187,7 +188,7 @@ bool kev__finding(kev_world *w, int defect, const char *code, size_t offset,
             kev_strbuf_addf(&w->out, "  diag %s event=%u offset=%u: ", code, f.event,
                             f.offset);
         kev__report_text_escaped(&w->out, f.message);
-        kev_strbuf_addc(&w->out, '\n');
+        kev__sb_addc(&w->out, '\n');
     }
     if (w->opts.on_finding)
         w->opts.on_finding(w->opts.finding_ctx, &f);
@@ -467,20 +468,20 @@ static void report_event(kev_world *w, const kev_ev *e, bool code_read, const ch
     kev_strbuf *o = &w->out;
     const char *name = e->def ? e->def->name : NULL;
     const char *sub = kev_wire_subclass_name(e->hdr.kev_subclass);
-    kev_strbuf_add(o, "  event ", 8);
+    kev__sb_add(o, "  event ", 8);
     kev__report_u64(w, e->index);
-    kev_strbuf_add(o, " off=", 5);
+    kev__sb_add(o, " off=", 5);
     kev__report_u64(w, e->off);
-    kev_strbuf_add(o, " size=", 6);
+    kev__sb_add(o, " size=", 6);
     kev__report_u64(w, e->hdr.total_size);
-    kev_strbuf_addc(o, ' ');
-    kev_strbuf_adds(o, name ? name : sub ? sub : "subclass?");
+    kev__sb_addc(o, ' ');
+    kev__sb_adds(o, name ? name : sub ? sub : "subclass?");
     if (!name && code_read) {
-        kev_strbuf_add(o, " code=", 6);
+        kev__sb_add(o, " code=", 6);
         kev__report_u64(w, e->hdr.event_code);
     }
-    kev_strbuf_adds(o, what);
-    kev_strbuf_addc(o, '\n');
+    kev__sb_adds(o, what);
+    kev__sb_addc(o, '\n');
 }
 
 /* An event that is not Apple's network class: the walker skips it. */
@@ -503,14 +504,14 @@ static uint32_t reads_of(const kev_world *w, const kev_event_def *d, int ver)
 static void run_handler(kev_world *w, kev_ev *e, kev_handler_id h)
 {
     if (kev__reporting(w)) {
-        kev_strbuf_add(&w->out, "  handler ", 10);
-        kev_strbuf_adds(&w->out, kev_handler_name(h));
+        kev__sb_add(&w->out, "  handler ", 10);
+        kev__sb_adds(&w->out, kev_handler_name(h));
         if (e->def->flags & KEV_EVF_LINK_DATA) {
-            kev_strbuf_add(&w->out, " ifname=\"", 9);
+            kev__sb_add(&w->out, " ifname=\"", 9);
             kev__report_bytes_escaped(&w->out, e->ifname, e->ifname_len);
-            kev_strbuf_addc(&w->out, '"');
+            kev__sb_addc(&w->out, '"');
         }
-        kev_strbuf_addc(&w->out, '\n');
+        kev__sb_addc(&w->out, '\n');
     }
     w->stats.handled++;
     kev__handlers[h](w, e);
@@ -903,14 +904,14 @@ static void begin_batch(kev_world *w, const char *kind, uint64_t t_ns, size_t le
     w->batch = w->stats.batches + w->stats.errors;
     if (!kev__reporting(w))
         return;
-    kev_strbuf_adds(&w->out, kind);
-    kev_strbuf_addc(&w->out, ' ');
+    kev__sb_adds(&w->out, kind);
+    kev__sb_addc(&w->out, ' ');
     kev__report_u64(w, w->batch);
-    kev_strbuf_add(&w->out, " t=", 3);
+    kev__sb_add(&w->out, " t=", 3);
     kev__report_time(w, t_ns);
-    kev_strbuf_add(&w->out, " len=", 5);
+    kev__sb_add(&w->out, " len=", 5);
     kev__report_u64(w, len);
-    kev_strbuf_addc(&w->out, '\n');
+    kev__sb_addc(&w->out, '\n');
 }
 
 int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns)
