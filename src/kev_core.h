@@ -37,6 +37,8 @@
 #define KEV_NETWORK_CHANGE_NOTIFICATION "com.apple.system.config.network_change"
 #define KEV_MESSAGES_KEY "Plugin:KernelEventMonitor"
 #define KEV_INTERFACES_KEY "State:/Network/Interface"
+/* Distinct keys the report's notification summary counts one by one. */
+#define KEV_NOTES_MAX_KEYS 4096u
 
 /* How a handler turns ifr_name bytes into a CFString. */
 typedef enum kev_enc {
@@ -107,6 +109,7 @@ struct kev_world {
     kev_strbuf out;     /* text pending for the sink */
     kev_strbuf tmp;     /* scratch: names, messages */
     kev_store *notes;   /* key -> int: notifications seen, for the summary */
+    uint64_t notes_overflow; /* notifications on keys past KEV_NOTES_MAX_KEYS */
 };
 
 /* --- findings (world.c) --- */

@@ -160,6 +160,13 @@ void kev__note_notify(kev_world *w, const char *key)
     if (!kev__reporting(w))
         return;
     const kev_value *v = kev_store_get(w->notes, key);
+    /* Notified keys can be unbounded (an ARP collision key carries the
+     * address and MAC): past the cap they are only counted, so memory stays
+     * bounded whatever the trace length. */
+    if (v == NULL && kev_store_count(w->notes) >= KEV_NOTES_MAX_KEYS) {
+        w->notes_overflow++;
+        return;
+    }
     int64_t n = v ? kev_value_get_int(v) : 0;
     kev_value *nv = kev_value_int(n + 1);
     if (nv != NULL)
@@ -201,6 +208,9 @@ void kev__report_final(kev_world *w)
     dump_kernel(w);
     kev__report_line(w, "notifications keys=%zu", kev_store_count(w->notes));
     dump_store(w, w->notes, true);
+    if (w->notes_overflow)
+        kev__report_line(w, "  (%llu more notifications on keys past the first %u)",
+                         (unsigned long long)w->notes_overflow, KEV_NOTES_MAX_KEYS);
     kev__report_line(w,
                      "stats batches=%llu errors=%llu events=%llu handled=%llu "
                      "defects=%llu diagnostics=%llu stopped=%llu commits=%llu "

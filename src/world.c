@@ -127,6 +127,7 @@ void kev_world_reset(kev_world *w)
     kev__cache_close(w->cache);
     kev_store_reset(w->store);
     kev_store_reset(w->notes);
+    w->notes_overflow = 0;
     kev_kernel_reset(w->kernel);
     kev_value_unref(w->messages);
     w->messages = NULL;

@@ -173,7 +173,28 @@ KEV_TEST(ipv6_point_to_point_from_events)
     tl_free(&r);
 }
 
-KEV_TEST_MAIN(KEV_T(unread_header_fields), KEV_T(d2_only_for_handled_codes),
+/* The notification summary counts at most KEV_NOTES_MAX_KEYS keys one by
+ * one; more distinct keys (ARP collisions carry address and MAC) are only
+ * counted, so a long trace cannot grow the report's memory. */
+KEV_TEST(notification_summary_bounded)
+{
+    kev_strbuf sc = KEV_STRBUF_INIT;
+    kev_strbuf_adds(&sc, "attach en0\n");
+    for (int i = 0; i < 5000; i++)
+        kev_strbuf_addf(&sc, "arp collision en0 10.%d.%d.1 00:11:22:33:44:55\n", i / 250,
+                        i % 250);
+    tl_opts quiet = {false, false, 0, false};
+    tl_run r;
+    tl_run_scenario(&r, KEV_PROFILE_HARDENED, &quiet, kev_strbuf_str(&sc));
+    const char *fin = tl_final_section(kev_strbuf_str(&r.report));
+    /* 4096 keys: 4095 collisions and the network-change post. */
+    ASSERT_CONTAINS(fin, "notifications keys=4096\n");
+    ASSERT_CONTAINS(fin, "  (905 more notifications on keys past the first 4096)\n");
+    tl_free(&r);
+    kev_strbuf_free(&sc);
+}
+
+KEV_TEST_MAIN(KEV_T(notification_summary_bounded), KEV_T(unread_header_fields), KEV_T(d2_only_for_handled_codes),
               KEV_T(d1_handler_runs_first), KEV_T(d13_wrap_without_hang),
               KEV_T(d14_signed_overflow), KEV_T(ilp32_issues_size), KEV_T(kernel_after_d12),
               KEV_T(stopped_batch_messages), KEV_T(hardened_kernel_names),
