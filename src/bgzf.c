@@ -8,12 +8,31 @@
  * KEV_BGZF_MAX_MEMBER-byte output buffer, so memory is bounded whatever the
  * file. Every length it uses (XLEN, SLEN, BSIZE, the inflated size) is
  * checked against the bytes present and the member cap before use.
+ *
+ * Read-ahead. Inflating and checking members (zlib inflate + CRC32) is a
+ * large share of replay time, and the consumer (the trace reader's event
+ * core) has its own work to do; so plain sequential reading runs on a
+ * worker thread that stays up to KEV_BGZF_SLOTS members ahead, each
+ * inflated into its own slot buffer. Invariants:
+ *  - while the worker runs (a->running), it alone touches the input side of
+ *    the reader (fd, in*, z, index, last_empty); the consumer only pops
+ *    items under a->mu and counts statistics, so the statistics are what
+ *    the consumer received;
+ *  - the worker stops after pushing an end or a fault, so the reader then
+ *    stands exactly on the member at fault, as kev__bgzf_resync expects;
+ *  - resync, peek, seek and free stop and join the worker first and drop
+ *    whatever it queued; the bytes delivered, and their order, are the same
+ *    as without the worker;
+ *  - the slot of the item last returned is held until the next call, so
+ *    m->data stays valid until then, as the interface promises;
+ *  - when the worker cannot start, reading runs on the caller's thread.
  */
-#define _POSIX_C_SOURCE 200809L /* read, pread, lseek */
+#define _POSIX_C_SOURCE 200809L /* read, pread, lseek, pthreads */
 
 #include "kev_bgzf.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,7 +249,35 @@ int kev__bgzf_enc_member(kev_bgzf_enc *e, const kev_bgzf_kv *kv, const uint8_t *
 
 /* ---------------------------------------------------------------- reader */
 
+/* Members the worker may have inflated and not yet handed over (one of
+ * them held by the consumer). */
+#define KEV_BGZF_SLOTS 4u
+
+/* One read result: a member (its data in the item's slot) or an end or a
+ * fault with its damage. */
+typedef struct bgzf_item {
+    int rc;
+    kev_bgzf_member m;
+    kev_trace_damage d;
+} bgzf_item;
+
+/* The read-ahead worker and its ring (see the top of this file). */
+typedef struct bgzf_ahead {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full;
+    bool running;    /* consumer's: a worker thread exists, not yet joined */
+    uint8_t *buf;    /* KEV_BGZF_SLOTS * KEV_BGZF_MAX_MEMBER, lazily */
+    /* Under mu: */
+    bool stop;       /* the consumer asks the worker to quit */
+    unsigned first;  /* oldest slot in use: the held one, else the next queued */
+    unsigned held;   /* 1 while the consumer holds slot `first` */
+    unsigned queued; /* items pushed and not popped, after the held one */
+    bgzf_item item[KEV_BGZF_SLOTS];
+} bgzf_ahead;
+
 struct kev_bgzf_reader {
+    bgzf_ahead ahead;
     int fd;
     uint8_t *in;     /* KEV_BGZF_INBUF bytes */
     size_t in_pos;   /* next unread byte: the start of the next member */
@@ -246,6 +293,33 @@ struct kev_bgzf_reader {
     uint64_t n_members, n_file, n_raw;
 };
 
+static void ahead_stop(kev_bgzf_reader *r);
+
+/* The worker's lock and conditions; 0 or -1. */
+static int ahead_init(bgzf_ahead *a)
+{
+    if (pthread_mutex_init(&a->mu, NULL))
+        return -1;
+    if (pthread_cond_init(&a->not_empty, NULL)) {
+        pthread_mutex_destroy(&a->mu);
+        return -1;
+    }
+    if (pthread_cond_init(&a->not_full, NULL)) {
+        pthread_cond_destroy(&a->not_empty);
+        pthread_mutex_destroy(&a->mu);
+        return -1;
+    }
+    return 0;
+}
+
+static void ahead_destroy(bgzf_ahead *a)
+{
+    pthread_cond_destroy(&a->not_full);
+    pthread_cond_destroy(&a->not_empty);
+    pthread_mutex_destroy(&a->mu);
+    free(a->buf);
+}
+
 kev_bgzf_reader *kev__bgzf_reader_new(int fd)
 {
     kev_bgzf_reader *r = calloc(1, sizeof *r);
@@ -260,6 +334,13 @@ kev_bgzf_reader *kev__bgzf_reader_new(int fd)
         free(r);
         return NULL;
     }
+    if (ahead_init(&r->ahead)) {
+        inflateEnd(&r->z);
+        free(r->in);
+        free(r->out);
+        free(r);
+        return NULL;
+    }
     off_t here = lseek(fd, 0, SEEK_CUR);
     r->in_off = here > 0 ? (uint64_t)here : 0;
     return r;
@@ -269,6 +350,8 @@ void kev__bgzf_reader_free(kev_bgzf_reader *r)
 {
     if (r == NULL)
         return;
+    ahead_stop(r);
+    ahead_destroy(&r->ahead);
     inflateEnd(&r->z);
     free(r->in);
     free(r->out);
@@ -320,16 +403,16 @@ static int fill(kev_bgzf_reader *r, size_t need)
 }
 
 /* Inflates the member at `p` (header parsed, all `h->member_len` bytes
- * present) into r->out and checks it against its trailer. Returns the
+ * present) into `out` (KEV_BGZF_MAX_MEMBER bytes) and checks it against its trailer. Returns the
  * data's length, or -1 with `why` filled. */
-static long inflate_member(kev_bgzf_reader *r, const uint8_t *p, const kev_bgzf_head *h,
-                           char *why, size_t whysz)
+static long inflate_member(kev_bgzf_reader *r, uint8_t *out, const uint8_t *p,
+                           const kev_bgzf_head *h, char *why, size_t whysz)
 {
     size_t clen = h->member_len - h->hdr_len - KEV_BGZF_TRAILER;
     inflateReset(&r->z);
     r->z.next_in = (Bytef *)(uintptr_t)(p + h->hdr_len); /* zlib does not write it */
     r->z.avail_in = (uInt)clen;
-    r->z.next_out = r->out;
+    r->z.next_out = out;
     r->z.avail_out = KEV_BGZF_MAX_MEMBER;
     int zrc = inflate(&r->z, Z_FINISH);
     size_t len = KEV_BGZF_MAX_MEMBER - r->z.avail_out;
@@ -354,7 +437,7 @@ static long inflate_member(kev_bgzf_reader *r, const uint8_t *p, const kev_bgzf_
     kev__cur_init(&c, p + h->member_len - KEV_BGZF_TRAILER, KEV_BGZF_TRAILER);
     (void)kev__cur_u32le(&c, &want_crc);
     (void)kev__cur_u32le(&c, &want_size);
-    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), r->out, (uInt)len);
+    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), out, (uInt)len);
     if (crc != want_crc) {
         snprintf(why, whysz, "CRC32 0x%08x in trailer, 0x%08x computed", want_crc, crc);
         return -1;
@@ -366,8 +449,9 @@ static long inflate_member(kev_bgzf_reader *r, const uint8_t *p, const kev_bgzf_
     return (long)len;
 }
 
-/* Decodes the member at in_pos: 1 with *m, or a fault in *d. */
-static int decode(kev_bgzf_reader *r, kev_bgzf_member *m, kev_trace_damage *d)
+/* Decodes the member at in_pos into `out`: 1 with *m, or a fault in *d. */
+static int decode(kev_bgzf_reader *r, uint8_t *out, kev_bgzf_member *m,
+                  kev_trace_damage *d)
 {
     const uint8_t *p = r->in + r->in_pos;
     size_t avail = r->in_len - r->in_pos;
@@ -387,11 +471,11 @@ static int decode(kev_bgzf_reader *r, kev_bgzf_member *m, kev_trace_damage *d)
                      "after %zu",
                      (unsigned long long)r->index, (unsigned long long)off,
                      m->head.member_len, avail);
-    long len = inflate_member(r, p, &m->head, why, sizeof why);
+    long len = inflate_member(r, out, p, &m->head, why, sizeof why);
     if (len < 0)
         return fault(d, KEV_TS_BAD_CRC, off, r->index, "member %llu at offset %llu: %s",
                      (unsigned long long)r->index, (unsigned long long)off, why);
-    m->data = r->out;
+    m->data = out;
     m->len = (size_t)len;
     m->offset = off;
     m->index = r->index;
@@ -404,19 +488,22 @@ static void advance(kev_bgzf_reader *r, const kev_bgzf_member *m)
     r->in_pos += m->head.member_len;
     r->index++;
     r->last_empty = m->len == 0;
+}
+
+/* Counts a member handed to the caller. */
+static void count(kev_bgzf_reader *r, const kev_bgzf_member *m)
+{
     r->n_members++;
     r->n_file += m->head.member_len;
     r->n_raw += m->len;
 }
 
-int kev__bgzf_read(kev_bgzf_reader *r, kev_bgzf_member *m, kev_trace_damage *d)
+/* One step of sequential reading, on whichever thread reads: the next
+ * member inflated into `out` and moved past (1), the end (0) or a fault,
+ * as kev__bgzf_read says. Counts nothing. */
+static int read_step(kev_bgzf_reader *r, uint8_t *out, kev_bgzf_member *m,
+                     kev_trace_damage *d)
 {
-    if (r->ready) {
-        r->ready = false;
-        *m = r->ready_m;
-        advance(r, m);
-        return 1;
-    }
     if (fill(r, KEV_BGZF_MAX_MEMBER))
         return fault(d, KEV_TS_IO, r->in_off + r->in_pos, r->index,
                      "member %llu at offset %llu: read error", (unsigned long long)r->index,
@@ -433,15 +520,129 @@ int kev__bgzf_read(kev_bgzf_reader *r, kev_bgzf_member *m, kev_trace_damage *d)
             snprintf(d->message, sizeof d->message, "no EOF member: the file is empty");
         return 0;
     }
-    int rc = decode(r, m, d);
+    int rc = decode(r, out, m, d);
     if (rc == 1)
         advance(r, m);
+    return rc;
+}
+
+/* The worker: read steps into free slots until an end, a fault or a stop
+ * request. The slot written is never the held one nor a queued one:
+ * first + held + queued only changes by the worker's own pushes. */
+static void *ahead_main(void *arg)
+{
+    kev_bgzf_reader *r = arg;
+    bgzf_ahead *a = &r->ahead;
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (!a->stop && a->held + a->queued == KEV_BGZF_SLOTS)
+            pthread_cond_wait(&a->not_full, &a->mu);
+        bool stop = a->stop;
+        unsigned slot = (a->first + a->held + a->queued) % KEV_BGZF_SLOTS;
+        pthread_mutex_unlock(&a->mu);
+        if (stop)
+            return NULL;
+        bgzf_item *it = &a->item[slot];
+        it->rc = read_step(r, a->buf + (size_t)slot * KEV_BGZF_MAX_MEMBER, &it->m, &it->d);
+        pthread_mutex_lock(&a->mu);
+        stop = a->stop || it->rc != 1;
+        if (!a->stop) {
+            a->queued++;
+            pthread_cond_signal(&a->not_empty);
+        }
+        pthread_mutex_unlock(&a->mu);
+        if (stop)
+            return NULL; /* after an end or a fault: the reader stands on it */
+    }
+}
+
+/* Starts the worker unless it runs; false when it cannot. */
+static bool ahead_start(kev_bgzf_reader *r)
+{
+    bgzf_ahead *a = &r->ahead;
+    if (a->running)
+        return true;
+    if (a->buf == NULL)
+        a->buf = malloc((size_t)KEV_BGZF_SLOTS * KEV_BGZF_MAX_MEMBER);
+    if (a->buf == NULL)
+        return false;
+    a->stop = false;
+    a->first = a->held = a->queued = 0;
+    if (pthread_create(&a->th, NULL, ahead_main, r))
+        return false;
+    a->running = true;
+    return true;
+}
+
+/* Stops and joins the worker, dropping what it queued. */
+static void ahead_stop(kev_bgzf_reader *r)
+{
+    bgzf_ahead *a = &r->ahead;
+    if (!a->running)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = true;
+    pthread_cond_signal(&a->not_full);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->th, NULL);
+    a->running = false;
+    a->stop = false;
+    a->first = a->held = a->queued = 0;
+}
+
+/* Releases the held slot and takes the next item, waiting for it. */
+static int ahead_pop(kev_bgzf_reader *r, kev_bgzf_member *m, kev_trace_damage *d)
+{
+    bgzf_ahead *a = &r->ahead;
+    pthread_mutex_lock(&a->mu);
+    if (a->held) {
+        a->first = (a->first + 1) % KEV_BGZF_SLOTS;
+        a->held = 0;
+        pthread_cond_signal(&a->not_full);
+    }
+    while (a->queued == 0)
+        pthread_cond_wait(&a->not_empty, &a->mu);
+    const bgzf_item *it = &a->item[a->first];
+    a->queued--;
+    a->held = 1;
+    pthread_mutex_unlock(&a->mu);
+    /* The held item is the worker's no more: read it unlocked. */
+    int rc = it->rc;
+    if (rc == 1)
+        *m = it->m;
+    else if (rc < 0)
+        m->head = it->m.head; /* as read_step leaves it after a fault */
+    if (rc != 1) {
+        uint64_t block = d->block; /* left for the caller */
+        *d = it->d;
+        d->block = block;
+        ahead_stop(r); /* it has quit after pushing this */
+    }
+    return rc;
+}
+
+int kev__bgzf_read(kev_bgzf_reader *r, kev_bgzf_member *m, kev_trace_damage *d)
+{
+    int rc;
+    if (r->ready) { /* left by resync, which ran with no worker */
+        r->ready = false;
+        *m = r->ready_m;
+        advance(r, m);
+        rc = 1;
+    } else if (ahead_start(r)) {
+        rc = ahead_pop(r, m, d);
+    } else {
+        rc = read_step(r, r->out, m, d);
+    }
+    if (rc == 1)
+        count(r, m);
     return rc;
 }
 
 int kev__bgzf_resync(kev_bgzf_reader *r, uint64_t *bad)
 {
     kev_trace_damage scratch;
+    ahead_stop(r);
     r->ready = false;
     r->in_pos++; /* one past the member at fault */
     r->index++;
@@ -458,7 +659,7 @@ int kev__bgzf_resync(kev_bgzf_reader *r, uint64_t *bad)
         r->in_pos = (size_t)(q - r->in);
         if (fill(r, KEV_BGZF_MAX_MEMBER))
             return KEV_EIO;
-        int rc = decode(r, &r->ready_m, &scratch);
+        int rc = decode(r, r->out, &r->ready_m, &scratch);
         if (rc == 1) {
             r->ready = true;
             return 1;
@@ -493,6 +694,7 @@ int kev__bgzf_peek(kev_bgzf_reader *r, uint64_t offset, kev_bgzf_head *h)
 {
     char why[160];
     /* The input buffer serves as scratch; the position is reset below. */
+    ahead_stop(r);
     r->in_pos = r->in_len = 0;
     r->ready = false;
     int rc = pread_all(r->fd, r->in, KEV_BGZF_GZIP_HDR, offset);
@@ -508,6 +710,10 @@ int kev__bgzf_peek(kev_bgzf_reader *r, uint64_t offset, kev_bgzf_head *h)
 
 int kev__bgzf_seek(kev_bgzf_reader *r, uint64_t offset, uint64_t index)
 {
+    /* A descriptor that cannot seek is left to read on, worker and all. */
+    if (lseek(r->fd, 0, SEEK_CUR) < 0)
+        return KEV_EINVAL;
+    ahead_stop(r);
     if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0)
         return KEV_EINVAL;
     r->in_pos = r->in_len = 0;
