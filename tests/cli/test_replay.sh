@@ -15,34 +15,7 @@ set -u
 src=${1:?usage: test_replay.sh SOURCE_DIR KEVRR}
 kevrr=${2:?usage: test_replay.sh SOURCE_DIR KEVRR}
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-failures=0
-
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
-# expect_rc WANT CMD...: runs CMD (stdout to out.txt, stderr to err.txt).
-expect_rc() {
-    local want=$1 rc
-    shift
-    "$@" >out.txt 2>err.txt
-    rc=$?
-    [ "$rc" -eq "$want" ] || { fail "'$*' exited $rc, expected $want"; cat err.txt; }
-}
-
-# has_line FILE LINE: FILE holds exactly LINE.
-has_line() {
-    grep -Fxq -- "$2" "$1" || fail "$1 has no line: $2"
-}
-
-# has_text FILE TEXT: FILE contains TEXT.
-has_text() {
-    grep -Fq -- "$2" "$1" || fail "$1 does not contain: $2"
-}
+. "$(dirname "$0")/lib.sh"
 
 # tops FILE: the section headers (lines not starting with a space).
 tops() {

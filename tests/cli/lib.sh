@@ -1,0 +1,33 @@
+# lib.sh: what the CLI test scripts share, sourced after they have read
+# their arguments: a temporary working directory (removed on exit) that
+# becomes the current one, a failure counter, and the assertions.
+# shellcheck shell=bash
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+failures=0
+
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+# expect_rc WANT CMD...: runs CMD (stdout to out.txt, stderr to err.txt).
+expect_rc() {
+    local want=$1 rc
+    shift
+    "$@" >out.txt 2>err.txt
+    rc=$?
+    [ "$rc" -eq "$want" ] || { fail "'$*' exited $rc, expected $want"; cat err.txt; }
+}
+
+# has_line FILE LINE: FILE holds exactly LINE.
+has_line() {
+    grep -Fxq -- "$2" "$1" || fail "$1 has no line: $2"
+}
+
+# has_text FILE TEXT: FILE contains TEXT.
+has_text() {
+    grep -Fq -- "$2" "$1" || fail "$1 does not contain: $2"
+}
