@@ -37,83 +37,42 @@ typedef struct run_opts {
     bool fail_on_defect;
 } run_opts;
 
-/* The value of option `name` at argv[*i] ("--name V" or "--name=V"), or
- * NULL when argv[*i] is not that option. Sets *missing when it is but has
- * no value. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name,
-                             bool *missing)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static int parse_u32(const char *s, uint32_t *out)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v > UINT32_MAX || *s == '-')
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
+/* Parses the options with the shared parser: 0, 1 after --help, -1 on a
+ * usage error (already reported). */
 static int parse_args(int argc, char **argv, run_opts *o)
 {
+    const char *profile = NULL, *recv_buffer = NULL;
+    bool ilp32 = false, verbose = false;
+    const kev_cli_opt opts[] = {{"--profile", &profile, NULL},
+                                {"--recv-buffer", &recv_buffer, NULL},
+                                {"--report", &o->report, NULL},
+                                {"--ilp32", NULL, &ilp32},
+                                {"--verbose", NULL, &verbose},
+                                {"--fail-on-defect", NULL, &o->fail_on_defect}};
+    int nargs, rc = kev_cli_parse("run", argc, argv, opts, sizeof opts / sizeof opts[0],
+                                  run_usage, &nargs);
+    if (rc != 0)
+        return rc;
     kev_world_opts_init(&o->world);
-    for (int i = 1; i < argc; i++) {
-        bool missing = false;
-        const char *v;
-        if (kev_cli_is_help(argv[i])) {
-            fputs(run_usage, stdout);
-            return 1;
-        } else if ((v = opt_value(argc, argv, &i, "--profile", &missing))) {
-            if (kev_profile_parse(v, &o->world.profile) != 0) {
-                kev_cli_error("run", "unknown profile '%s' (hardened, v888, v963)", v);
-                return -1;
-            }
-        } else if ((v = opt_value(argc, argv, &i, "--recv-buffer", &missing))) {
-            if (parse_u32(v, &o->world.recv_buffer) != 0 ||
-                o->world.recv_buffer < KEV_MSG_HEADER_SIZE ||
-                o->world.recv_buffer > KEV_MAX_BATCH) {
-                kev_cli_error("run", "--recv-buffer '%s' is not in 24..65536", v);
-                return -1;
-            }
-        } else if ((v = opt_value(argc, argv, &i, "--report", &missing))) {
-            o->report = v;
-        } else if (strcmp(argv[i], "--ilp32") == 0) {
-            o->world.ilp32 = true;
-        } else if (strcmp(argv[i], "--verbose") == 0) {
-            o->world.verbose = true;
-        } else if (strcmp(argv[i], "--fail-on-defect") == 0) {
-            o->fail_on_defect = true;
-        } else if (missing) {
-            kev_cli_error("run", "%s needs a value", argv[i]);
-            return -1;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            kev_cli_error("run", "unknown option '%s'; see kevrr help run", argv[i]);
-            return -1;
-        } else if (o->input == NULL) {
-            o->input = argv[i];
-        } else {
-            kev_cli_error("run", "one scenario only ('%s' is extra)", argv[i]);
-            return -1;
-        }
-    }
-    if (o->input == NULL) {
-        kev_cli_error("run", "no scenario given; see kevrr help run");
+    o->world.ilp32 = ilp32;
+    o->world.verbose = verbose;
+    if (profile && kev_profile_parse(profile, &o->world.profile) != 0) {
+        kev_cli_error("run", "unknown profile '%s' (hardened, v888, v963)", profile);
         return -1;
     }
+    uint64_t rb = 0;
+    if (recv_buffer && (kev_cli_parse_u64(recv_buffer, &rb) != 0 ||
+                        rb < KEV_MSG_HEADER_SIZE || rb > KEV_MAX_BATCH)) {
+        kev_cli_error("run", "--recv-buffer '%s' is not in 24..65536", recv_buffer);
+        return -1;
+    }
+    o->world.recv_buffer = (uint32_t)rb;
+    if (nargs != 1) {
+        kev_cli_error("run", nargs == 0 ? "no scenario given; see kevrr help run"
+                                        : "one scenario only");
+        return -1;
+    }
+    o->input = argv[1];
     return 0;
 }
 
