@@ -33,12 +33,7 @@ static const char bisect_usage[] =
     "For diverges, a prefix diverges when the report lines its batches wrote\n"
     "differ from GOLDEN's (the final state is left out).\n"
     "\n"
-    "predicates:\n"
-    "  defect D5 [CODE]   a defect finding D5 (with that code): v888, v963\n"
-    "  diag CODE          a diagnostic with that code: hardened\n"
-    "  diverges GOLDEN    the report differs from the file GOLDEN\n"
-    "  stops              a batch was stopped (the original crashes or hangs)\n"
-    "  contains TEXT      the report contains TEXT (escapes \\n, \\t, \\\\)\n"
+    KEV_PRED_HELP
     "\n"
     "options:\n"
     "  --until PRED      the predicate (required)\n"

@@ -34,12 +34,7 @@ static const char reduce_usage[] =
     "SMALL has TRACE's metadata and snapshot; its comment gets 'reduced from\n"
     "TRACE by kevrr reduce: PREDICATE'. The result is deterministic.\n"
     "\n"
-    "predicates:\n"
-    "  defect D5 [CODE]   a defect finding D5 (with that code): v888, v963\n"
-    "  diag CODE          a diagnostic with that code: hardened\n"
-    "  diverges GOLDEN    the report differs from the file GOLDEN\n"
-    "  stops              a batch was stopped (the original crashes or hangs)\n"
-    "  contains TEXT      the report contains TEXT (escapes \\n, \\t, \\\\)\n"
+    KEV_PRED_HELP
     "\n"
     "options:\n"
     "  -o SMALL          the trace to write ('-': standard output)\n"

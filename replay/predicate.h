@@ -29,6 +29,15 @@
 #define KEV_PRED_MAX_BYTES     ((size_t)1 << 28)
 #define KEV_PRED_DEFAULT_TESTS 20000u
 
+/* The predicate language, as the --help of reduce and bisect shows it. */
+#define KEV_PRED_HELP                                                                     \
+    "predicates:\n" \
+    "  defect D5 [CODE]   a defect finding D5 (with that code): v888, v963\n" \
+    "  diag CODE          a diagnostic with that code: hardened\n" \
+    "  diverges GOLDEN    the report differs from the file GOLDEN\n" \
+    "  stops              a batch was stopped (the original crashes or hangs)\n" \
+    "  contains TEXT      the report contains TEXT (escapes \\n, \\t, \\\\)\n"
+
 typedef enum kev_pred_kind {
     KEV_PRED_DEFECT,   /* a defect finding with this id (and code) */
     KEV_PRED_DIAG,     /* a diagnostic finding with this code */

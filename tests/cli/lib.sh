@@ -19,12 +19,12 @@ expect_rc() {
     shift
     "$@" >out.txt 2>err.txt
     rc=$?
-    [ "$rc" -eq "$want" ] || { fail "'$*' exited $rc, expected $want"; cat err.txt; }
+    [ "$rc" -eq "$want" ] || { fail "'$*' exited $rc, expected $want"; cat out.txt err.txt; }
 }
 
 # has_line FILE LINE: FILE holds exactly LINE.
 has_line() {
-    grep -Fxq -- "$2" "$1" || fail "$1 has no line: $2"
+    grep -Fxq -- "$2" "$1" || { fail "$1 has no line: $2"; cat "$1"; }
 }
 
 # has_text FILE TEXT: FILE contains TEXT.

@@ -14,29 +14,7 @@ src=${1:?usage: test_reduce.sh SOURCE_DIR KEVRR}
 kevrr=${2:?usage: test_reduce.sh SOURCE_DIR KEVRR}
 [ -d "$src" ] || { echo "no source dir $src"; exit 1; }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-failures=0
-
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
-# expect_rc WANT CMD...: runs CMD (stdout to out.txt, stderr to err.txt).
-expect_rc() {
-    local want=$1 rc
-    shift
-    "$@" >out.txt 2>err.txt
-    rc=$?
-    [ "$rc" -eq "$want" ] || { fail "'$*' exited $rc, expected $want"; cat out.txt err.txt; }
-}
-
-# has_line FILE LINE: FILE holds exactly LINE.
-has_line() {
-    grep -Fxq -- "$2" "$1" || { fail "$1 has no line: $2"; cat "$1"; }
-}
+. "$(dirname "$0")/lib.sh"
 
 # batches TRACE: how many batches kevrr dump shows.
 batches() {
