@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "kevrr/build.h"
@@ -563,58 +564,26 @@ static int arg_name(scn *s, size_t i, kev_fields *f)
 
 typedef int (*opt_fn)(scn *s, const tok *v, kev_fields *f, rec_opts *o);
 
+/* An option: parsed by `fn`, or, when `fn` is NULL, a u32 up to `max`
+ * stored at offset `off` of the record options or (in_fields) the fields. */
 typedef struct opt_def {
     const char *name;
     unsigned bit;
     opt_fn fn;
+    bool in_fields;
+    size_t off;
+    uint32_t max;
 } opt_def;
 
-static int opt_size(scn *s, const tok *v, kev_fields *f, rec_opts *o)
-{
-    (void)f;
-    return get_u32(s, v, "size", UINT32_MAX, &o->size);
-}
+#define OPT_REC(n, b, member, max) {n, b, NULL, false, offsetof(rec_opts, member), max}
+#define OPT_FIELD(n, b, member) {n, b, NULL, true, offsetof(kev_fields, member), UINT32_MAX}
+#define OPT_FN(n, b, fn) {n, b, fn, false, 0, 0}
 
-static int opt_pad(scn *s, const tok *v, kev_fields *f, rec_opts *o)
+/* Parses the value of a plain u32 option into its place. */
+static int opt_u32(scn *s, const opt_def *d, const tok *v, kev_fields *f, rec_opts *o)
 {
-    (void)f;
-    return get_u32(s, v, "pad", KEV_MAX_BATCH, &o->pad);
-}
-
-static int opt_trunc(scn *s, const tok *v, kev_fields *f, rec_opts *o)
-{
-    (void)f;
-    return get_u32(s, v, "trunc", UINT32_MAX, &o->trunc);
-}
-
-static int opt_vendor(scn *s, const tok *v, kev_fields *f, rec_opts *o)
-{
-    (void)f;
-    return get_u32(s, v, "vendor", UINT32_MAX, &o->vendor);
-}
-
-static int opt_class(scn *s, const tok *v, kev_fields *f, rec_opts *o)
-{
-    (void)f;
-    return get_u32(s, v, "class", UINT32_MAX, &o->klass);
-}
-
-static int opt_family(scn *s, const tok *v, kev_fields *f, rec_opts *o)
-{
-    (void)o;
-    return get_u32(s, v, "family", UINT32_MAX, &f->family);
-}
-
-static int opt_flags(scn *s, const tok *v, kev_fields *f, rec_opts *o)
-{
-    (void)o;
-    return get_u32(s, v, "flags", UINT32_MAX, &f->flags6);
-}
-
-static int opt_val(scn *s, const tok *v, kev_fields *f, rec_opts *o)
-{
-    (void)o;
-    return get_u32(s, v, "val", UINT32_MAX, &f->nd6_val);
+    char *base = d->in_fields ? (char *)f : (char *)o;
+    return get_u32(s, v, d->name, d->max, (uint32_t *)(void *)(base + d->off));
 }
 
 static int opt_dest4(scn *s, const tok *v, kev_fields *f, rec_opts *o)
@@ -645,12 +614,17 @@ static int opt_mac(scn *s, const tok *v, kev_fields *f, rec_opts *o)
 
 /* clang-format off */
 static const opt_def opt_table[] = {
-    {"size", O_SIZE, opt_size},       {"pad", O_PAD, opt_pad},
-    {"trunc", O_TRUNC, opt_trunc},    {"vendor", O_VENDOR, opt_vendor},
-    {"class", O_CLASS, opt_class},    {"family", O_FAMILY, opt_family},
-    {"dest", O_DEST4, opt_dest4},     {"dest", O_DEST6, opt_dest6},
-    {"flags", O_FLAGS, opt_flags},    {"mac", O_MAC, opt_mac},
-    {"val", O_VAL, opt_val},
+    OPT_REC("size", O_SIZE, size, UINT32_MAX),
+    OPT_REC("pad", O_PAD, pad, KEV_MAX_BATCH),
+    OPT_REC("trunc", O_TRUNC, trunc, UINT32_MAX),
+    OPT_REC("vendor", O_VENDOR, vendor, UINT32_MAX),
+    OPT_REC("class", O_CLASS, klass, UINT32_MAX),
+    OPT_FIELD("family", O_FAMILY, family),
+    OPT_FN("dest", O_DEST4, opt_dest4),
+    OPT_FN("dest", O_DEST6, opt_dest6),
+    OPT_FIELD("flags", O_FLAGS, flags6),
+    OPT_FN("mac", O_MAC, opt_mac),
+    OPT_FIELD("val", O_VAL, nd6_val),
 };
 /* clang-format on */
 #define N_OPTS (sizeof opt_table / sizeof opt_table[0])
@@ -680,7 +654,8 @@ static int parse_opts(scn *s, size_t i, unsigned allowed, kev_fields *f, rec_opt
         if (i + 1 >= s->ntok)
             return fail(s, KEV_EFORMAT, "option " TOKF " needs a value", TOKA(k));
         o->seen |= d->bit;
-        int rc = d->fn(s, &s->toks[i + 1], f, o);
+        const tok *v = &s->toks[i + 1];
+        int rc = d->fn ? d->fn(s, v, f, o) : opt_u32(s, d, v, f, o);
         if (rc)
             return rc;
     }
