@@ -32,7 +32,6 @@
 #define KEV_BGZF_MIN_DEFLATE 2u /* the shortest raw deflate stream: 03 00 */
 #define KEV_BGZF_EOF_LEN     28u
 #define KEV_BGZF_NO_BLOCK    0xFFFFu /* KV first_block_off: no block starts here */
-#define KEV_BGZF_LEVEL       6
 /* The reader's input buffer: several members, read in big chunks. */
 #define KEV_BGZF_INBUF (4u * KEV_BGZF_MAX_MEMBER)
 

@@ -341,9 +341,16 @@ static int meta_check(const kev_trace_meta *m)
 
 kev_trace_writer *kev_trace_writer_open(FILE *f, const kev_trace_meta *meta, int *err)
 {
+    return kev_trace_writer_open_level(f, meta, KEV_TRACE_LEVEL_DEFAULT, err);
+}
+
+kev_trace_writer *kev_trace_writer_open_level(FILE *f, const kev_trace_meta *meta, int level,
+                                              int *err)
+{
     static const kev_trace_meta none;
     const kev_trace_meta *m = meta ? meta : &none;
-    int rc = f ? meta_check(m) : KEV_EINVAL;
+    bool level_ok = level >= KEV_TRACE_LEVEL_MIN && level <= KEV_TRACE_LEVEL_MAX;
+    int rc = f && level_ok ? meta_check(m) : KEV_EINVAL;
     kev_trace_writer *w = rc ? NULL : calloc(1, sizeof *w);
     if (w == NULL) {
         *err = rc ? rc : KEV_ENOMEM;
@@ -351,7 +358,7 @@ kev_trace_writer *kev_trace_writer_open(FILE *f, const kev_trace_meta *meta, int
     }
     w->f = f;
     w->start_ns = m->start_ns;
-    w->enc = kev__bgzf_enc_new(KEV_BGZF_LEVEL);
+    w->enc = kev__bgzf_enc_new(level);
     w->data = malloc(KEV_BGZF_MAX_DATA);
     w->member = malloc(KEV_BGZF_MAX_MEMBER);
     rc = (w->enc && w->data && w->member) ? 0 : KEV_ENOMEM;

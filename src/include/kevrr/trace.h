@@ -76,6 +76,15 @@ typedef struct kev_trace_writer kev_trace_writer;
  * writer does not close it) and writes the SHB and IDB. NULL on error with
  * *err set to a KEV_E* code. */
 kev_trace_writer *kev_trace_writer_open(FILE *f, const kev_trace_meta *meta, int *err);
+/* zlib compression levels: KEV_TRACE_LEVEL_MIN (fastest) to
+ * KEV_TRACE_LEVEL_MAX (smallest); kev_trace_writer_open uses the default. */
+#define KEV_TRACE_LEVEL_MIN 1
+#define KEV_TRACE_LEVEL_DEFAULT 6
+#define KEV_TRACE_LEVEL_MAX 9
+/* kev_trace_writer_open with compression level `level` (KEV_EINVAL when
+ * outside MIN..MAX). A live capture trades size for speed with level 1. */
+kev_trace_writer *kev_trace_writer_open_level(FILE *f, const kev_trace_meta *meta, int level,
+                                              int *err);
 
 /* One recv() batch: `caplen` bytes at `data`, `origlen` the record's true
  * length (>= caplen; larger when the receiver truncated it). */
