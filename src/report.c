@@ -61,8 +61,9 @@ void kev__report_bytes_escaped(kev_strbuf *out, const char *p, size_t n)
     kev__sb_add(out, p + run, n - run);
 }
 
-/* The kernel in its snapshot text form, each line indented by two spaces. */
-static void dump_kernel(kev_world *w)
+/* The kernel in its snapshot text form, each line indented by two spaces,
+ * appended to `o` (the report's buffer, or a kev_world_state caller's). */
+static void dump_kernel(kev_world *w, kev_strbuf *o)
 {
     kev_strbuf_clear(&w->tmp);
     kev_kernel_format(w->kernel, &w->tmp);
@@ -70,9 +71,9 @@ static void dump_kernel(kev_world *w)
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        kev__sb_adds(&w->out, "  ");
-        kev__sb_add(&w->out, p, n);
-        kev__sb_addc(&w->out, '\n');
+        kev__sb_adds(o, "  ");
+        kev__sb_add(o, p, n);
+        kev__sb_addc(o, '\n');
         p += n + (nl != NULL);
     }
 }
@@ -107,7 +108,7 @@ void kev__report_header(kev_world *w)
                      w->recv_buffer, w->opts.verbose ? "yes" : "no");
     if (kev_kernel_count(w->kernel) > 0) {
         kev__report_line(w, "snapshot interfaces=%zu", kev_kernel_count(w->kernel));
-        dump_kernel(w);
+        dump_kernel(w, &w->out);
     }
 }
 
@@ -115,6 +116,8 @@ void kev__report_header(kev_world *w)
 void kev__report_store_op(void *ctx, const kev_store_op *op)
 {
     kev_world *w = ctx;
+    if (w->opts.store_observer.on_op)
+        w->opts.store_observer.on_op(w->opts.store_observer.ctx, op);
     if (!kev__reporting(w))
         return;
     kev_strbuf *o = &w->out;
@@ -136,6 +139,8 @@ void kev__report_commit(void *ctx, size_t changed)
 {
     kev_world *w = ctx;
     char num[24];
+    if (w->opts.store_observer.on_commit)
+        w->opts.store_observer.on_commit(w->opts.store_observer.ctx, changed);
     if (!kev__reporting(w))
         return;
     kev__sb_add(&w->out, "  commit changed=", 17);
@@ -174,52 +179,65 @@ void kev__note_notify(kev_world *w, const char *key)
     kev_value_unref(nv);
 }
 
-/* "  KEY = VALUE" for every key of `s`, sorted. */
-static void dump_store(kev_world *w, const kev_store *s, bool counts)
+/* "  KEY = VALUE" for every key of `s`, sorted, appended to `o`. The
+ * report's own buffer goes to the sink every 64 KiB, so a large store does
+ * not sit in memory twice. */
+static void dump_store(kev_world *w, kev_strbuf *o, const kev_store *s, bool counts)
 {
     const char **keys = NULL;
     size_t n = 0;
     if (kev_store_keys_sorted(s, &keys, &n) != 0) {
-        kev__report_line(w, "  (out of memory)");
+        kev_strbuf_adds(o, "  (out of memory)\n");
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        kev__sb_adds(&w->out, "  ");
-        kev__report_bytes_escaped(&w->out, keys[i], strlen(keys[i]));
-        kev__sb_adds(&w->out, counts ? " count=" : " = ");
-        kev_value_format(kev_store_get(s, keys[i]), &w->out);
-        kev__sb_addc(&w->out, '\n');
-        if (w->out.len > 65536)
+        kev__sb_adds(o, "  ");
+        kev__report_bytes_escaped(o, keys[i], strlen(keys[i]));
+        kev__sb_adds(o, counts ? " count=" : " = ");
+        kev_value_format(kev_store_get(s, keys[i]), o);
+        kev__sb_addc(o, '\n');
+        if (o == &w->out && w->out.len > 65536)
             kev__report_flush(w);
     }
     free(keys);
+}
+
+/* The final-state sections, "final" through "end", appended to `o`. */
+static void final_sections(kev_world *w, kev_strbuf *o)
+{
+    const kev_world_stats *s = &w->stats;
+    kev_strbuf_addf(o, "final t=%llu.%09llu\n", (unsigned long long)(w->now / 1000000000u),
+                    (unsigned long long)(w->now % 1000000000u));
+    kev_strbuf_addf(o, "store keys=%zu\n", kev_store_count(w->store));
+    dump_store(w, o, w->store, false);
+    kev_strbuf_addf(o, "kernel interfaces=%zu\n", kev_kernel_count(w->kernel));
+    dump_kernel(w, o);
+    kev_strbuf_addf(o, "notifications keys=%zu\n", kev_store_count(w->notes));
+    dump_store(w, o, w->notes, true);
+    if (w->notes_overflow)
+        kev_strbuf_addf(o, "  (%llu more notifications on keys past the first %u)\n",
+                        (unsigned long long)w->notes_overflow, KEV_NOTES_MAX_KEYS);
+    kev_strbuf_addf(o,
+                    "stats batches=%llu errors=%llu events=%llu handled=%llu "
+                    "defects=%llu diagnostics=%llu stopped=%llu commits=%llu "
+                    "posts=%llu monitoring=%s\n",
+                    (unsigned long long)s->batches, (unsigned long long)s->errors,
+                    (unsigned long long)s->events, (unsigned long long)s->handled,
+                    (unsigned long long)s->defects, (unsigned long long)s->diagnostics,
+                    (unsigned long long)s->stopped, (unsigned long long)s->commits,
+                    (unsigned long long)s->posts, s->monitoring ? "yes" : "no");
+    kev_strbuf_adds(o, "end\n");
 }
 
 void kev__report_final(kev_world *w)
 {
     if (!kev__reporting(w))
         return;
-    const kev_world_stats *s = &w->stats;
-    kev__report_line(w, "final t=%llu.%09llu", (unsigned long long)(w->now / 1000000000u),
-                     (unsigned long long)(w->now % 1000000000u));
-    kev__report_line(w, "store keys=%zu", kev_store_count(w->store));
-    dump_store(w, w->store, false);
-    kev__report_line(w, "kernel interfaces=%zu", kev_kernel_count(w->kernel));
-    dump_kernel(w);
-    kev__report_line(w, "notifications keys=%zu", kev_store_count(w->notes));
-    dump_store(w, w->notes, true);
-    if (w->notes_overflow)
-        kev__report_line(w, "  (%llu more notifications on keys past the first %u)",
-                         (unsigned long long)w->notes_overflow, KEV_NOTES_MAX_KEYS);
-    kev__report_line(w,
-                     "stats batches=%llu errors=%llu events=%llu handled=%llu "
-                     "defects=%llu diagnostics=%llu stopped=%llu commits=%llu "
-                     "posts=%llu monitoring=%s",
-                     (unsigned long long)s->batches, (unsigned long long)s->errors,
-                     (unsigned long long)s->events, (unsigned long long)s->handled,
-                     (unsigned long long)s->defects,
-                     (unsigned long long)s->diagnostics,
-                     (unsigned long long)s->stopped, (unsigned long long)s->commits,
-                     (unsigned long long)s->posts, s->monitoring ? "yes" : "no");
-    kev__report_line(w, "end");
+    final_sections(w, &w->out);
+}
+
+int kev_world_state(kev_world *w, kev_strbuf *out)
+{
+    final_sections(w, out);
+    return out->err;
 }

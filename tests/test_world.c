@@ -136,5 +136,121 @@ KEV_TEST(missing_link_status)
     missing_link(121000000000ull, "{Active = true}", false);
 }
 
-KEV_TEST_MAIN(KEV_T(missing_link_status), KEV_T(hardened), KEV_T(v888), KEV_T(v963), KEV_T(every_handled_code_covered),
+/* kev_world_state renders exactly the final sections kev_world_finish
+ * appends (the daemon's state query is compared with replay reports), and
+ * writes nothing to the sink; on a world not yet started it shows the
+ * snapshot kernel and an empty store, and does not start it. */
+KEV_TEST(state_matches_final)
+{
+    tl_run r;
+    tl_run_scenario(&r, KEV_PROFILE_HARDENED, NULL,
+                    "kernel if lo0 flags 0x8049 media none\nattach en0\nlink on en0\n"
+                    "inet add en0 10.0.0.2/24\nat +7s\nlqm en0 50\nraw 00000000\n");
+    size_t before = r.report.len;
+    kev_strbuf st = KEV_STRBUF_INIT;
+    ASSERT_EQ_INT(kev_world_state(r.w, &st), 0);
+    ASSERT_EQ_INT(r.report.len, before);
+    ASSERT_EQ_STR(kev_strbuf_str(&st), tl_final_section(kev_strbuf_str(&r.report)));
+    ASSERT_CONTAINS(kev_strbuf_str(&st), "\nstats batches=5 ");
+    ASSERT_CONTAINS(kev_strbuf_str(&st), "  State:/Network/Interface/en0/IPv4 = ");
+    tl_free(&r);
+
+    kev_world_opts o;
+    kev_world_opts_init(&o);
+    kev_world *w = kev_world_new(&o);
+    ASSERT_NOT_NULL(w);
+    kev_strbuf err = KEV_STRBUF_INIT;
+    static const char snap[] = "if lo0 flags 0x8049 media none\n";
+    ASSERT_EQ_INT(kev_kernel_load_text(kev_world_kernel(w), snap, sizeof snap - 1, &err), 0);
+    kev_strbuf_clear(&st);
+    ASSERT_EQ_INT(kev_world_state(w, &st), 0);
+    ASSERT_EQ_STR(kev_strbuf_str(&st),
+                  "final t=0.000000000\nstore keys=0\nkernel interfaces=1\n"
+                  "  if lo0 flags 0x8049 media none lqm -1 refcnt 0 cheap\n"
+                  "notifications keys=0\nstats batches=0 errors=0 events=0 handled=0 "
+                  "defects=0 diagnostics=0 stopped=0 commits=0 posts=0 monitoring=yes\nend\n");
+    /* Still not started: the first feed primes at its own time. */
+    ASSERT_EQ_INT(kev_world_feed(w, NULL, 0, 1700000000000000000ull), 0);
+    kev_strbuf_clear(&st);
+    ASSERT_EQ_INT(kev_world_state(w, &st), 0);
+    ASSERT_CONTAINS(kev_strbuf_str(&st), "final t=1700000000.000000000\n");
+    kev_strbuf_free(&st);
+    kev_strbuf_free(&err);
+    kev_world_free(w);
+}
+
+/* The store observer: what a mirror sees, rendered as the report renders
+ * store operations and commits, is exactly those lines of the report, with
+ * or without a sink. */
+static void mirror_op(void *ctx, const kev_store_op *op)
+{
+    static const char *const kinds[] = {"set", "remove", "notify"};
+    kev_strbuf_addf(ctx, "  %s %s\n", op->direct ? "set-direct" : kinds[op->kind], op->key);
+}
+
+static void sink_add(void *ctx, const char *p, size_t n) { kev_strbuf_add(ctx, p, n); }
+
+static void mirror_commit(void *ctx, size_t changed)
+{
+    kev_strbuf_addf(ctx, "  commit changed=%zu\n", changed);
+}
+
+/* The report's store-operation and commit lines, values and "(absent)" cut. */
+static void store_lines(const char *report, kev_strbuf *out)
+{
+    static const char *const heads[] = {"  set ", "  set-direct ", "  remove ", "  notify ",
+                                        "  commit "};
+    for (const char *p = report; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+            if (strncmp(p, heads[i], strlen(heads[i])) != 0)
+                continue;
+            const char *eq = strstr(p, " = ");
+            const char *ab = strstr(p, " (absent)");
+            size_t keep = eq && eq < p + n ? (size_t)(eq - p)
+                          : ab && ab < p + n ? (size_t)(ab - p)
+                                             : n;
+            kev_strbuf_add(out, p, keep);
+            kev_strbuf_addc(out, '\n');
+            break;
+        }
+        p += n + (nl != NULL);
+    }
+}
+
+KEV_TEST(store_observer_sees_every_op)
+{
+    static const char scn[] = "attach en0\nlink on en0\ninet add en0 10.0.0.2/24\n"
+                              "raw 00000000\nlink off en0\ndetach en0\n";
+    for (int with_sink = 0; with_sink < 2; with_sink++) {
+        kev_strbuf seen = KEV_STRBUF_INIT, want = KEV_STRBUF_INIT;
+        tl_run ref;
+        tl_run_scenario(&ref, KEV_PROFILE_HARDENED, NULL, scn);
+        store_lines(kev_strbuf_str(&ref.report), &want);
+        tl_free(&ref);
+
+        tl_run r;
+        memset(&r, 0, sizeof r);
+        kev_world_opts o;
+        kev_world_opts_init(&o);
+        o.store_observer.on_op = mirror_op;
+        o.store_observer.on_commit = mirror_commit;
+        o.store_observer.ctx = &seen;
+        if (with_sink) {
+            o.sink.write = sink_add;
+            o.sink.ctx = &r.report;
+        }
+        r.w = kev_world_new(&o);
+        ASSERT_NOT_NULL(r.w);
+        tl_feed_scenario(&r, scn);
+        ASSERT_TRUE(want.len > 200);
+        ASSERT_EQ_STR(kev_strbuf_str(&seen), kev_strbuf_str(&want));
+        kev_strbuf_free(&seen);
+        kev_strbuf_free(&want);
+        tl_free(&r);
+    }
+}
+
+KEV_TEST_MAIN(KEV_T(state_matches_final), KEV_T(store_observer_sees_every_op), KEV_T(missing_link_status), KEV_T(hardened), KEV_T(v888), KEV_T(v963), KEV_T(every_handled_code_covered),
               KEV_T(commit_order))

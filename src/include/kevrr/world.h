@@ -31,6 +31,7 @@
 
 #include "kevrr/kernel.h"
 #include "kevrr/store.h"
+#include "kevrr/strbuf.h"
 
 /* The report format version printed on its first line. */
 #define KEV_REPORT_VERSION 1
@@ -95,6 +96,11 @@ typedef struct kev_world_opts {
     kev_sink sink;
     void (*on_finding)(void *ctx, const kev_finding *f);
     void *finding_ctx;
+    /* Optional (NULL members are skipped): sees every operation applied to
+     * the simulated store and every commit, in order, whether or not a sink
+     * is set; a daemon mirrors them into another store (kevmond's store
+     * backends). A stopped batch applies nothing, so it sees nothing. */
+    kev_store_observer store_observer;
 } kev_world_opts;
 
 typedef struct kev_world_stats {
@@ -155,5 +161,13 @@ int kev_world_feed_error(kev_world *w, int err, const char *err_name, uint64_t t
  * values), the simulated kernel, the notification summary and the
  * statistics. Returns 0 or a KEV_E* code. */
 int kev_world_finish(kev_world *w);
+
+/* Renders the current state into `out`: the final-state sections, from
+ * the "final t=" line through "end", byte for byte as kev_world_finish
+ * would append them now, without finishing the world, starting it, or
+ * writing to the sink (kevmond answers state queries with it). The
+ * notification summary counts only while a sink is set. Returns 0 or the
+ * buffer's error (KEV_ENOMEM, KEV_ETOOBIG). */
+int kev_world_state(kev_world *w, kev_strbuf *out);
 
 #endif
