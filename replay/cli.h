@@ -45,6 +45,7 @@ extern const kev_cmd kev_cmd_reduce;
 extern const kev_cmd kev_cmd_bisect;
 extern const kev_cmd kev_cmd_capture; /* capture/cmd_capture.c */
 extern const kev_cmd kev_cmd_send;    /* capture/cmd_send.c */
+extern const kev_cmd kev_cmd_query;   /* daemon/cmd_query.c */
 
 /* Reads a whole file (or "-" for stdin) of at most `cap` bytes into a
  * malloc'd, NUL-terminated buffer. On error prints "kevrr: PATH: why" and
