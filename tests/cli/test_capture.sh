@@ -279,6 +279,40 @@ for trial in $(seq "$trials"); do
 done
 rm -f s.sock
 
+# ---- People: SIGUSR1 statistics, the summary, the terminal's status line ---
+
+out=people.kev
+"$kevrr" capture -i unix:s.sock -w people.kev --flush-interval 50ms 2>people_err.txt &
+cap=$!
+for _ in $(seq 100); do [ -S s.sock ] && [ -e people.kev ] && break; sleep 0.02; done
+expect_rc 0 "$kevrr" send boot.kev -o unix:s.sock --topspeed
+wait_records 16
+kill -USR1 "$cap"
+for _ in $(seq 100); do grep -q "16 batches" people_err.txt && break; sleep 0.02; done
+grep -q "^kevrr capture: 16 batches, 0 failed recv(), 1484 bytes" people_err.txt ||
+    fail "SIGUSR1 printed no statistics: $(cat people_err.txt)"
+stop_capture TERM
+[ "$cap_rc" -eq 0 ] || fail "capture after SIGTERM exited $cap_rc"
+[ "$(grep -c '^kevrr capture: 16 batches' people_err.txt)" -eq 2 ] ||
+    fail "no final summary after the SIGUSR1 statistics: $(cat people_err.txt)"
+grep -q "now people.kev" people_err.txt || fail "the statistics do not name the file"
+grep -q $'\r' people_err.txt && fail "a status line without a terminal"
+# On a terminal (script(1) gives it one): a status line, rewritten in place.
+if command -v script >/dev/null 2>&1; then
+    rm -f tty.kev s.sock
+    script -qfec "'$kevrr' capture -i unix:s.sock -w tty.kev --duration 1.5s" tty.txt \
+        >/dev/null 2>&1 </dev/null &
+    scr=$!
+    for _ in $(seq 100); do [ -S s.sock ] && break; sleep 0.02; done
+    "$kevrr" send boot.kev -o unix:s.sock --topspeed 2>/dev/null
+    wait "$scr"
+    grep -q $'\r16 batches  0.0 MB  [0-9]*/s  0 errors  tty.kev' tty.txt ||
+        fail "no status line on a terminal: $(od -c tty.txt | head)"
+else
+    echo "script(1) missing: the terminal status line is not checked"
+fi
+rm -f s.sock
+
 # ---- -Z: drop root after opening the source -------------------------------
 
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
