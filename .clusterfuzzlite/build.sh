@@ -61,7 +61,14 @@ env -u CFLAGS -u CXXFLAGS -u LDFLAGS CC="$host_cc" cmake -S "$root" -B "$work/ho
 cmake --build "$work/host" --target kevrr kev_fuzz_dict fuzz_seeds -j "$(nproc)" >/dev/null
 "$work/host/fuzz/kev_fuzz_dict" >"$work/kevrr.dict"
 
-# 4. One binary per target, with its seeds, dictionary and options.
+# 4. One binary per target, with its seeds, dictionary and options; then
+# the extra targets KEV_FUZZ_EXTRA names ("fuzz_empty single 65536": the
+# benchmarks' baseline), which reuse the seeds of the first target.
+targets=$(grep -v '^#' "$list")
+if [ -n "${KEV_FUZZ_EXTRA:-}" ]; then
+    targets=$(printf '%s\n%s\n' "$targets" "$KEV_FUZZ_EXTRA")
+fi
+first=$(awk 'NF { print $1; exit }' <<<"$targets")
 while read -r name form max_len _; do
     case "$name" in '' | '#'*) continue ;; esac
     objs=("$work/$name.o")
@@ -75,10 +82,12 @@ while read -r name form max_len _; do
     # shellcheck disable=SC2086 # $LIB_FUZZING_ENGINE and $CXXFLAGS are word lists
     $CXX $CXXFLAGS "${objs[@]}" "$work/kev_fuzz.o" ${engine_objs[@]+"${engine_objs[@]}"} \
         "${core_objs[@]}" $LIB_FUZZING_ENGINE "$zlib" -pthread -o "$OUT/$name"
-    cp "$work/host/fuzz/${name}_seed_corpus.zip" "$OUT/"
+    seeds=$work/host/fuzz/${name}_seed_corpus.zip
+    [ -f "$seeds" ] || seeds=$work/host/fuzz/${first}_seed_corpus.zip
+    cp "$seeds" "$OUT/${name}_seed_corpus.zip"
     cp "$work/kevrr.dict" "$OUT/$name.dict"
     printf '[libfuzzer]\nmax_len = %s\n' "$max_len" >"$OUT/$name.options"
-done <"$list"
+done <<<"$targets"
 
 # 5. AFL++: the mutator as a shared library (uninstrumented: it is the
 # fuzzer's code, not the target's).

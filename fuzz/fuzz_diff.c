@@ -64,8 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&hf, 0, sizeof hf);
     kev_fuzz_feed_single(hw, data, size);
     kev_fuzz_feed_single(vw, data, size);
-    kev_fuzz_finish_check(hw, NULL);
-    kev_fuzz_finish_check(vw, NULL);
+    bool full = kev_fuzz_sampled(data, size);
+    kev_fuzz_finish_check(hw, NULL, full);
+    kev_fuzz_finish_check(vw, NULL, full);
     if (hr.err != 0 || vr.err != 0)
         kev_fuzz_fail("differential: a report could not be held (%d, %d)", hr.err, vr.err);
     if (kev_world_stats_get(vw)->defects == 0) {

@@ -12,15 +12,5 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static kev_world *w;
-    static kev_fuzz_render r;
-    if (w == NULL)
-        w = kev_fuzz_world_new(KEV_PROFILE_HARDENED, false, kev_fuzz_sink_render(&r), NULL,
-                               NULL);
-    r.len = 0;
-    r.head[0] = '\0';
-    kev_fuzz_feed_multi(w, data, size);
-    kev_fuzz_finish_check(w, &r);
-    kev_fuzz_reset_check(w);
-    return 0;
+    return kev_fuzz_run(KEV_PROFILE_HARDENED, KEV_FUZZ_MULTI, false, NULL, data, size);
 }

@@ -114,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     temp_write(data, size);
     if (read_trace(w, 0))
         (void)read_trace(NULL, KEV_TRACE_SALVAGE);
-    kev_fuzz_finish_check(w, &r);
+    kev_fuzz_finish_check(w, &r, kev_fuzz_sampled(data, size));
     kev_fuzz_reset_check(w);
     return 0;
 }

@@ -26,8 +26,35 @@
 /* The store key holding hardened's list of interfaces, and its field. */
 #define KEV_FUZZ_IFLIST_KEY   "State:/Network/Interface"
 #define KEV_FUZZ_IFLIST_FIELD "Interfaces"
+/* Bytes at each end of an input that choose whether it is sampled. */
+#define KEV_FUZZ_SAMPLE_BYTES 64u
 /* The longest KEV_FUZZ_DEFECTS value read. */
 #define KEV_FUZZ_DEFECTS_MAX 256u
+
+bool kev_fuzz_check_all;
+
+bool kev_fuzz_sampled(const uint8_t *data, size_t size)
+{
+    static int env = -1;
+    if (env < 0) {
+        const char *e = getenv("KEV_FUZZ_CHECK_ALL");
+        env = e != NULL && strcmp(e, "1") == 0;
+    }
+    if (kev_fuzz_check_all || env)
+        return true;
+    /* FNV-1a over the size and at most the first and last
+     * KEV_FUZZ_SAMPLE_BYTES bytes: enough to spread the choice, and cheap
+     * whatever the input's length. */
+    uint32_t h = 2166136261u ^ (uint32_t)size;
+    size_t head = size < 2 * KEV_FUZZ_SAMPLE_BYTES ? size : KEV_FUZZ_SAMPLE_BYTES;
+    for (size_t i = 0; i < head; i++)
+        h = (h ^ data[i]) * 16777619u;
+    for (size_t i = size - (size - head < KEV_FUZZ_SAMPLE_BYTES ? size - head
+                                                                  : KEV_FUZZ_SAMPLE_BYTES);
+         i < size; i++)
+        h = (h ^ data[i]) * 16777619u;
+    return h % KEV_FUZZ_SAMPLE == 0;
+}
 
 void kev_fuzz_fail(const char *fmt, ...)
 {
@@ -160,9 +187,10 @@ static void check_iface(const kev_kernel *k, size_t i)
                       f->n_inet6, KEV_KERNEL_MAX_ADDRS);
 }
 
-/* The kernel: caps and names hold, and its dump loads back into a fresh
- * kernel that dumps the same text (kevrr/kernel.h promises it). */
-static void check_kernel(const kev_kernel *k)
+/* The kernel: caps and names hold, and (with `full`) its dump loads back
+ * into a fresh kernel that dumps the same text (kevrr/kernel.h promises
+ * it). */
+static void check_kernel(const kev_kernel *k, bool full)
 {
     static kev_kernel *again;
     static kev_strbuf a = KEV_STRBUF_INIT, b = KEV_STRBUF_INIT, err = KEV_STRBUF_INIT;
@@ -171,6 +199,8 @@ static void check_kernel(const kev_kernel *k)
         kev_fuzz_fail("kernel: %zu interfaces, cap %d", n, KEV_KERNEL_MAX_IFS);
     for (size_t i = 0; i < n; i++)
         check_iface(k, i);
+    if (!full)
+        return;
     if (again == NULL && (again = kev_kernel_new()) == NULL)
         kev_fuzz_fail("kernel: kev_kernel_new failed");
     kev_kernel_reset(again);
@@ -215,13 +245,13 @@ static void check_iflist(const kev_store *s)
     }
 }
 
-void kev_fuzz_finish_check(kev_world *w, const kev_fuzz_render *r)
+void kev_fuzz_finish_check(kev_world *w, const kev_fuzz_render *r, bool full)
 {
     int rc = kev_world_finish(w);
     if (rc != 0)
         kev_fuzz_fail("kev_world_finish returned %d", rc);
     check_store(kev_world_store(w));
-    check_kernel(kev_world_kernel_const(w));
+    check_kernel(kev_world_kernel_const(w), full);
     if (kev_world_options(w)->profile == KEV_PROFILE_HARDENED) {
         const kev_world_stats *st = kev_world_stats_get(w);
         check_iflist(kev_world_store(w));
@@ -229,7 +259,7 @@ void kev_fuzz_finish_check(kev_world *w, const kev_fuzz_render *r)
             kev_fuzz_fail("hardened reported %llu defect(s), stopped %llu batch(es)",
                           (unsigned long long)st->defects, (unsigned long long)st->stopped);
     }
-    if (r != NULL && (r->len == 0 || strncmp(r->head, "kevrr-report", 12) != 0))
+    if (full && r != NULL && (r->len == 0 || strncmp(r->head, "kevrr-report", 12) != 0))
         kev_fuzz_fail("the report did not render (%zu bytes, starts \"%s\")", r->len, r->head);
 }
 
@@ -300,16 +330,32 @@ void kev_fuzz_on_defect(void *ctx, const kev_finding *f)
     abort();
 }
 
+int kev_fuzz_run(kev_profile profile, kev_fuzz_form form, bool verbose,
+                 void (*on_finding)(void *, const kev_finding *), const uint8_t *data,
+                 size_t size)
+{
+    /* One world rendering its report, one without a sink (the fast path),
+     * each created on first use. */
+    static kev_world *w[2];
+    static kev_fuzz_render r;
+    bool full = kev_fuzz_sampled(data, size);
+    kev_world **pw = &w[full];
+    if (*pw == NULL)
+        *pw = kev_fuzz_world_new(profile, verbose,
+                                 full ? kev_fuzz_sink_render(&r) : (kev_sink){NULL, NULL},
+                                 on_finding, NULL);
+    r.len = 0;
+    r.head[0] = '\0';
+    if (form == KEV_FUZZ_MULTI)
+        kev_fuzz_feed_multi(*pw, data, size);
+    else
+        kev_fuzz_feed_single(*pw, data, size);
+    kev_fuzz_finish_check(*pw, full ? &r : NULL, full);
+    kev_fuzz_reset_check(*pw);
+    return 0;
+}
+
 int kev_fuzz_run_legacy(kev_profile profile, const uint8_t *data, size_t size)
 {
-    static kev_world *w[KEV_PROFILE__COUNT];
-    static kev_fuzz_render r;
-    if (w[profile] == NULL)
-        w[profile] = kev_fuzz_world_new(profile, true, kev_fuzz_sink_render(&r),
-                                        kev_fuzz_on_defect, NULL);
-    memset(&r, 0, sizeof r);
-    kev_fuzz_feed_multi(w[profile], data, size);
-    kev_fuzz_finish_check(w[profile], &r);
-    kev_fuzz_reset_check(w[profile]);
-    return 0;
+    return kev_fuzz_run(profile, KEV_FUZZ_MULTI, true, kev_fuzz_on_defect, data, size);
 }

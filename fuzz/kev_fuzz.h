@@ -34,6 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* How many report bytes a rendering check keeps to look at (the header). */
 #define KEV_FUZZ_REPORT_HEAD 32u
 
+/* The expensive checks (rendering the whole report, reloading the kernel's
+ * dump) run on one input in KEV_FUZZ_SAMPLE, chosen by a hash of its bytes
+ * so that the choice is the same on every run (a crash reproduces), and on
+ * every input when kev_fuzz_check_all is set: the regression driver sets
+ * it, and so does KEV_FUZZ_CHECK_ALL=1 in the environment. The cheap
+ * checks run on every input. */
+#define KEV_FUZZ_SAMPLE 16u
+extern bool kev_fuzz_check_all;
+/* True when `data` gets the expensive checks. */
+bool kev_fuzz_sampled(const uint8_t *data, size_t size);
+
 /* Prints "kevrr invariant: WHAT" (printf-style) and aborts. */
 void kev_fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -61,10 +72,11 @@ void kev_fuzz_feed_multi(kev_world *w, const uint8_t *data, size_t size);
 
 /* Finishes the world and checks the invariants of its final state: the
  * store enumerates as it counts, sorted, every key readable; the simulated
- * kernel's names are valid and unique, its caps hold, and its dump loads
- * back to the same dump; hardened's interface list names each interface
- * once; the report rendered (`r` when not NULL). Aborts on a violation. */
-void kev_fuzz_finish_check(kev_world *w, const kev_fuzz_render *r);
+ * kernel's names are valid and unique and its caps hold; hardened's
+ * interface list names each interface once and it reported no defect;
+ * with `full`, the kernel's dump also loads back to the same dump and the
+ * report rendered (`r` when not NULL). Aborts on a violation. */
+void kev_fuzz_finish_check(kev_world *w, const kev_fuzz_render *r, bool full);
 
 /* Resets the world and checks that nothing was carried over: no store key,
  * no interface, every statistic zero, monitoring on. Aborts otherwise. */
@@ -78,6 +90,15 @@ bool kev_fuzz_defect_selected(int id);
  * "kevrr defect DN (CODE): PROFILE batch B event E offset O: MESSAGE" and
  * aborts. */
 void kev_fuzz_on_defect(void *ctx, const kev_finding *f);
+
+/* The body of the single-world targets: `profile` fed the input in `form`
+ * (single batch, or multi-batch), in a world that renders its report when
+ * the input is sampled (and one without a sink otherwise), finished,
+ * checked and reset. `verbose` and `on_finding` as in kev_world_opts. */
+typedef enum kev_fuzz_form { KEV_FUZZ_SINGLE, KEV_FUZZ_MULTI } kev_fuzz_form;
+int kev_fuzz_run(kev_profile profile, kev_fuzz_form form, bool verbose,
+                 void (*on_finding)(void *, const kev_finding *), const uint8_t *data,
+                 size_t size);
 
 /* The legacy targets' body: `profile` (v888 or v963) in configd's verbose
  * mode (so D16 is reachable), the input in the multi-batch form (so D12 is),

@@ -43,7 +43,7 @@ typedef size_t (*kev_mut_bytes_fn)(uint8_t *data, size_t size, size_t max, uint6
 int kev_mut_form_parse(const char *s, kev_mut_form *out);
 
 /* Mutates data[0..size) in place into at most `max` bytes and returns the
- * new size (at least 1 when max is). `other` (may be NULL) is a second
+ * new size. `other` (may be NULL) is a second
  * input to splice records from. The result depends only on the arguments.
  * `bytes` NULL uses the mutator's own byte mutation. */
 size_t kev_mut_mutate(kev_mut_form form, uint8_t *data, size_t size, size_t max,

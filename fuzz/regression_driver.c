@@ -4,7 +4,8 @@
  * on the command line, and every regular file of every folder named (sorted
  * by name, names starting with '.' left out), to LLVMFuzzerTestOneInput,
  * each one twice, so that an input leaning on state an earlier one left
- * shows up here too. No fuzzer runtime is needed: this is how CI runs every
+ * shows up here too, and with every invariant checked on every input
+ * (kev_fuzz_check_all), not only on a sample. No fuzzer runtime is needed: this is how CI runs every
  * seed and every regression file through every target under ASan and UBSan.
  *
  * Arguments starting with '-' are ignored, so a libFuzzer command line
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
     size_t cap = 0;
     long files = 0;
     int args = 0;
+    kev_fuzz_check_all = true; /* every check on every input (kev_fuzz.h) */
     for (int i = 1; i < argc; i++) {
         struct stat st;
         if (argv[i][0] == '-')
