@@ -13,7 +13,8 @@
 # OUT/regressions/TARGET/ instead, named after the trace (NAME.bin, or
 # NAME-NNNNNN.bin for its batch NNNNNN; NAME.kev), never into a seed zip:
 # they are the past findings CI replays, and in a seed corpus they would
-# hand the fuzzers every defect at start-up.
+# hand the fuzzers every defect at start-up. So do the inputs kept in
+# fuzz/regressions/TARGET/ (scripts/fuzz-regress.sh).
 #
 # Usage: fuzz/make-seeds.sh KEVRR CORPUS_DIR OUT [TARGETS_LIST]
 # Exit: 0 done; 2 usage; 3 an export failed.
@@ -96,6 +97,10 @@ while read -r name form _; do
             export_trace "$kev" "$form" "$tmp/all" "$group-$base"
         fi
     done
+    # Findings kept as they were found (scripts/fuzz-regress.sh).
+    if [ -d "$corpus/../fuzz/regressions/$name" ]; then
+        cp "$corpus/../fuzz/regressions/$name"/* "$out/regressions/$name/" 2>/dev/null || true
+    fi
     sha1_names "$tmp/all" "$out/seeds/$name"
     if command -v python3 >/dev/null 2>&1; then
         zip_dir "$out/seeds/$name" "$out/${name}_seed_corpus.zip"
