@@ -37,7 +37,7 @@ typedef struct walk {
     bool clean;            /* every record well framed to the end */
     bool name16, high, cut; /* if_name shapes seen */
     bool hw255;
-    uint32_t rows[KEV_DL_SUBCLASS * 64 + 64];
+    uint32_t rows[16 * 64]; /* subclass < 16, code < 64 */
 } walk;
 
 static void walk_batch(const uint8_t *p, size_t n, walk *w)
