@@ -61,13 +61,14 @@ for p, d in rows:
 PY
 }
 
-while [ $# -gt 2 ]; do
+while [ $# -gt 0 ]; do
     case "$1" in
     --cap) cap=$2; shift 2 ;;
     --trials) trials=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --table) table "$2"; exit 0 ;;
-    *) echo "fuzz-ttd.sh: unknown option $1" >&2; exit 2 ;;
+    -*) echo "fuzz-ttd.sh: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
     esac
 done
 if [ $# -ne 2 ]; then
