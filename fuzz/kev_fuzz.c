@@ -335,9 +335,15 @@ int kev_fuzz_run(kev_profile profile, kev_fuzz_form form, bool verbose,
                  size_t size)
 {
     /* One world rendering its report, one without a sink (the fast path),
-     * each created on first use. */
+     * each created on first use; a process fuzzes one profile. */
     static kev_world *w[2];
     static kev_fuzz_render r;
+    static int first = -1;
+    if (first < 0)
+        first = (int)profile;
+    if (first != (int)profile)
+        kev_fuzz_fail("kev_fuzz_run: profile %s after %s in one process",
+                      kev_profile_name(profile), kev_profile_name((kev_profile)first));
     bool full = kev_fuzz_sampled(data, size);
     kev_world **pw = &w[full];
     if (*pw == NULL)

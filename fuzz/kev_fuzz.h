@@ -94,7 +94,9 @@ void kev_fuzz_on_defect(void *ctx, const kev_finding *f);
 /* The body of the single-world targets: `profile` fed the input in `form`
  * (single batch, or multi-batch), in a world that renders its report when
  * the input is sampled (and one without a sink otherwise), finished,
- * checked and reset. `verbose` and `on_finding` as in kev_world_opts. */
+ * checked and reset. `verbose` and `on_finding` as in kev_world_opts. The
+ * worlds live as long as the process, which fuzzes one profile (another
+ * aborts). */
 typedef enum kev_fuzz_form { KEV_FUZZ_SINGLE, KEV_FUZZ_MULTI } kev_fuzz_form;
 int kev_fuzz_run(kev_profile profile, kev_fuzz_form form, bool verbose,
                  void (*on_finding)(void *, const kev_finding *), const uint8_t *data,
