@@ -43,7 +43,9 @@ static int read_file(const char *path, uint8_t **buf, size_t *cap, size_t *len)
     for (;;) {
         if (*len == *cap) {
             size_t ncap = *cap ? *cap * 2 : 65536;
-            uint8_t *p = ncap > KEV_FUZZ_MAX_FILE + 1 ? NULL : realloc(*buf, ncap);
+            if (ncap > KEV_FUZZ_MAX_FILE + 1)
+                ncap = KEV_FUZZ_MAX_FILE + 1;
+            uint8_t *p = *cap == ncap ? NULL : realloc(*buf, ncap);
             if (p == NULL) {
                 fprintf(stderr, "regression: %s: over %zu bytes\n", path, KEV_FUZZ_MAX_FILE);
                 fclose(f);
