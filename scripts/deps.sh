@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/deps.sh: installs what kevrr needs to build on Debian 12, and with
 # --test what the test suite needs as well (tshark, for the Wireshark and
-# interoperability tests; python3, for the trace tools' test), only what is
+# interoperability tests; python3, for the trace tools' test; clang with
+# libFuzzer's runtime, AFL++ and objdump, for the fuzzing stage), only what is
 # missing (so it is quick, and works offline when nothing is). Runs apt-get
 # as root, or through sudo.
 set -euo pipefail
@@ -19,6 +20,10 @@ if [ "${1:-}" = "--test" ]; then
   need_cmd tshark tshark
   need_cmd python3 python3 # tests/cli/test_tools.sh: JSON checks, byte flips
   need_cmd clang clang     # scripts/test.sh: the corpus goldens, built with clang
+  # scripts/fuzz-ci.sh: libFuzzer's runtime, AFL++, objdump.
+  need_pkg libclang-rt-14-dev
+  need_cmd afl-fuzz afl++
+  need_cmd objdump binutils
 fi
 
 if [ ${#pkgs[@]} -eq 0 ]; then

@@ -3,7 +3,9 @@
 # missing, then builds and runs every test twice: the release preset, and
 # the asan-ubsan preset (AddressSanitizer, LeakSanitizer, UBSan), each
 # writing a JUnit file, build/PRESET/junit.xml; then the regression corpus
-# with kevrr built by clang and by gcc -O0.
+# with kevrr built by clang and by gcc -O0; then the fuzzing stage
+# (scripts/fuzz-ci.sh: libFuzzer and AFL++ builds, OSS-Fuzz-style checks,
+# short runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh --test
@@ -31,3 +33,7 @@ for variant in "clang RelWithDebInfo clang-O2" "gcc Debug gcc-O0"; do
   ctest --test-dir "build/ci-$name" -R '^(corpus\.|cli\.determinism$)' -j 2 \
     --output-on-failure --output-junit "$PWD/build/ci-$name/junit.xml"
 done
+# Fuzzing: .clusterfuzzlite/build.sh for libFuzzer + ASan and for AFL++,
+# every target checked over its seeds, a short run of each (docs/fuzzing.md).
+echo "== fuzz: scripts/fuzz-ci.sh" >&2
+bash scripts/fuzz-ci.sh

@@ -1,0 +1,108 @@
+#!/bin/bash -eu
+# .clusterfuzzlite/build.sh: builds every fuzz target of fuzz/targets.list
+# for the engine the environment names, the OSS-Fuzz/ClusterFuzzLite way
+# (docs/fuzzing.md; spec: prior-art.md s4). It reads only the documented
+# variables: $CC $CXX $CFLAGS $CXXFLAGS $LIB_FUZZING_ENGINE $FUZZING_ENGINE
+# $SRC $WORK $OUT, and runs the same inside the builder image and without
+# Docker (scripts/fuzz-build.sh sets the variables up locally).
+#
+# Into $OUT, per target NAME: the binary NAME (the core compiled with
+# $CFLAGS, linked with $LIB_FUZZING_ENGINE; for libFuzzer the
+# structure-aware mutator is compiled in), NAME_seed_corpus.zip,
+# NAME.dict and NAME.options. For AFL++ also kevrr_mutator.so, the same
+# mutator for AFL_CUSTOM_MUTATOR_LIBRARY. FUZZING_ENGINE=regression links
+# fuzz/regression_driver.c instead of an engine.
+#
+# Seeds and the dictionary need a kevrr built for the build host: CMake
+# builds it uninstrumented under $WORK (HOST_CC, default cc).
+
+# The checkout: the working directory (the Dockerfile's WORKDIR, or the
+# repository root when run by hand), else $SRC/kevrr.
+root=$PWD
+[ -f "$root/fuzz/targets.list" ] || root=$SRC/kevrr
+list=$root/fuzz/targets.list
+work=$WORK/kevrr-fuzz-build
+mkdir -p "$work/core" "$OUT"
+host_cc=${HOST_CC:-cc}
+engine=${FUZZING_ENGINE:-libfuzzer}
+
+# 1. The core, compiled with the engine's compiler and flags.
+core_objs=()
+for c in "$root"/src/*.c; do
+    o=$work/core/$(basename "$c" .c).o
+    $CC $CFLAGS -std=c11 -I"$root/src/include" -I"$root/src" -c "$c" -o "$o"
+    core_objs+=("$o")
+done
+# libAFLDriver's warm-up call must not count as a finding (fuzz/kev_fuzz.c).
+afl_def=()
+[ "$engine" = afl ] && afl_def=(-DKEV_FUZZ_AFL_DRIVER)
+$CC $CFLAGS -std=c11 ${afl_def[@]+"${afl_def[@]}"} -I"$root/src/include" \
+    -c "$root/fuzz/kev_fuzz.c" -o "$work/kev_fuzz.o"
+
+# zlib statically when it can, so $OUT runs on a bare runner.
+zlib=-lz
+for a in /usr/lib/x86_64-linux-gnu/libz.a /usr/lib/libz.a; do
+    if [ -f "$a" ]; then
+        zlib=$a
+        break
+    fi
+done
+
+# 2. The engine side: libFuzzer gets the mutator's hooks; regression mode
+# the replaying main().
+engine_objs=()
+if [ "$engine" = regression ]; then
+    $CC $CFLAGS -std=c11 -I"$root/src/include" -c "$root/fuzz/regression_driver.c" \
+        -o "$work/regression_driver.o"
+    engine_objs+=("$work/regression_driver.o")
+    LIB_FUZZING_ENGINE=
+fi
+
+# 3. Host tools: kevrr (seeds) and the dictionary generator, uninstrumented.
+env -u CFLAGS -u CXXFLAGS -u LDFLAGS CC="$host_cc" cmake -S "$root" -B "$work/host" \
+    -DCMAKE_BUILD_TYPE=Release -DKEV_BUILD_TESTS=OFF -DKEV_BUILD_BENCH=OFF \
+    -DKEV_BUILD_FUZZ=ON >/dev/null
+cmake --build "$work/host" --target kevrr kev_fuzz_dict fuzz_seeds -j "$(nproc)" >/dev/null
+"$work/host/fuzz/kev_fuzz_dict" >"$work/kevrr.dict"
+
+# 4. One binary per target, with its seeds, dictionary and options; then
+# the extra targets KEV_FUZZ_EXTRA names ("fuzz_empty single 65536": the
+# benchmarks' baseline), which reuse the seeds of the first target.
+targets=$(grep -v '^#' "$list")
+if [ -n "${KEV_FUZZ_EXTRA:-}" ]; then
+    targets=$(printf '%s\n%s\n' "$targets" "$KEV_FUZZ_EXTRA")
+fi
+first=$(awk 'NF { print $1; exit }' <<<"$targets")
+while read -r name form max_len _; do
+    case "$name" in '' | '#'*) continue ;; esac
+    objs=("$work/$name.o")
+    $CC $CFLAGS -std=c11 -I"$root/src/include" -I"$root/fuzz" -c "$root/fuzz/$name.c" \
+        -o "$work/$name.o"
+    if [ "$engine" = libfuzzer ]; then
+        $CC $CFLAGS -std=c11 -I"$root/src/include" -DKEV_MUTATOR_LIBFUZZER \
+            -DKEV_MUTATOR_FORM="\"$form\"" -c "$root/fuzz/mutator.c" -o "$work/$name.mut.o"
+        objs+=("$work/$name.mut.o")
+    fi
+    # shellcheck disable=SC2086 # $LIB_FUZZING_ENGINE and $CXXFLAGS are word lists
+    $CXX $CXXFLAGS "${objs[@]}" "$work/kev_fuzz.o" ${engine_objs[@]+"${engine_objs[@]}"} \
+        "${core_objs[@]}" $LIB_FUZZING_ENGINE "$zlib" -pthread -o "$OUT/$name"
+    seeds=$work/host/fuzz/${name}_seed_corpus.zip
+    [ -f "$seeds" ] || seeds=$work/host/fuzz/${first}_seed_corpus.zip
+    cp "$seeds" "$OUT/${name}_seed_corpus.zip"
+    cp "$work/kevrr.dict" "$OUT/$name.dict"
+    printf '[libfuzzer]\nmax_len = %s\n' "$max_len" >"$OUT/$name.options"
+done <<<"$targets"
+
+# 5. AFL++: the mutator as a shared library (uninstrumented: it is the
+# fuzzer's code, not the target's).
+if [ "$engine" = afl ]; then
+    core_pic=()
+    for c in events.c fuzzin.c wire.c error.c; do
+        $host_cc -O2 -fPIC -std=c11 -I"$root/src/include" -I"$root/src" \
+            -c "$root/src/$c" -o "$work/core/$c.pic.o"
+        core_pic+=("$work/core/$c.pic.o")
+    done
+    $host_cc -O2 -fPIC -shared -std=c11 -I"$root/src/include" -DKEV_MUTATOR_AFL \
+        "$root/fuzz/mutator.c" "${core_pic[@]}" -Wl,--no-undefined -o "$OUT/kevrr_mutator.so"
+fi
+echo "build.sh: $engine targets in $OUT" >&2

@@ -1,0 +1,20 @@
+/*
+ * fuzz/fuzz_legacy_v888.c: the faithful v888 profile (configd-888's
+ * eventmon.c), defects and all.
+ *
+ * The input is the multi-batch form (docs/fuzz-input.md), so failed recv()s
+ * (D12) are reachable, and configd's verbose mode is on, so D16 is. A seed
+ * defect the profile reports aborts with its id first on the line:
+ *
+ *   kevrr defect D7 (misaligned-header): v888 batch 0 event 1 offset 25: ...
+ *
+ * so the engines count it as a crash and deduplicate by id. Which defects
+ * abort: KEV_FUZZ_DEFECTS ("7,12"; default every one; "none" to check only
+ * the emulation itself, as CI's regression runs do).
+ */
+#include "kev_fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return kev_fuzz_run_legacy(KEV_PROFILE_V888, data, size);
+}

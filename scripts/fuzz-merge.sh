@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# scripts/fuzz-merge.sh: merges and minimizes corpora for one target
+# (docs/fuzzing.md): libFuzzer -merge=1 keeps the smallest set of inputs
+# that covers what all of them cover, resumable through a control file if
+# killed; the kept inputs are renamed to the SHA-1 of their contents, and
+# with --zip packed as TARGET_seed_corpus.zip (the OSS-Fuzz name).
+#
+# Usage: scripts/fuzz-merge.sh [--out OUT] [--zip ZIP] TARGET DEST SRC...
+#   OUT: a libFuzzer build (default build/fuzz-libfuzzer, built when missing)
+#   DEST: the minimized corpus folder (created; must be empty or missing)
+#   SRC: corpus folders, e.g. a campaign's corpus and an AFL++ queue
+# Exit: 0 done; 2 usage; else libFuzzer's.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/build/fuzz-libfuzzer
+zip=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --out) out=$2; shift 2 ;;
+    --zip) zip=$2; shift 2 ;;
+    -*) echo "fuzz-merge.sh: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+    esac
+done
+if [ $# -lt 3 ]; then
+    echo "usage: scripts/fuzz-merge.sh [--out OUT] [--zip ZIP] TARGET DEST SRC..." >&2
+    exit 2
+fi
+target=$1
+dest=$2
+shift 2
+if [ -d "$dest" ] && [ -n "$(ls -A "$dest")" ]; then
+    echo "fuzz-merge.sh: $dest is not empty" >&2
+    exit 2
+fi
+[ -x "$out/$target" ] || bash "$root/scripts/fuzz-build.sh" libfuzzer address "$out"
+mkdir -p "$dest"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+max_len=$(awk -v t="$target" '$1 == t { print $3 }' "$root/fuzz/targets.list")
+# The legacy targets must not stop the merge at their first defect.
+KEV_FUZZ_DEFECTS=none "$out/$target" -merge=1 -merge_control_file="$dest.merge-control" \
+    -max_len="${max_len:-65536}" "$tmp" "$@" 2>"$dest.merge.log"
+rm -f "$dest.merge-control"
+for f in "$tmp"/*; do
+    [ -f "$f" ] && cp "$f" "$dest/$(sha1sum "$f" | cut -c1-40)"
+done
+in=$(find "$@" -type f | wc -l)
+kept=$(find "$dest" -type f | wc -l)
+echo "fuzz-merge.sh: $target: $in inputs -> $kept in $dest"
+if [ -n "$zip" ]; then
+    python3 - "$dest" "$zip" <<'PY'
+import os, sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+    for name in sorted(os.listdir(src)):
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.external_attr = 0o644 << 16
+        with open(os.path.join(src, name), "rb") as f:
+            z.writestr(info, f.read(), zipfile.ZIP_DEFLATED)
+PY
+    echo "fuzz-merge.sh: wrote $zip"
+fi

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# scripts/fuzz-ttd.sh: the time-to-defect benchmark (docs/fuzzing.md): for
+# every defect the legacy targets can reach on LP64, how long libFuzzer
+# takes to report it, from an empty corpus and from the seeds, with and
+# without the structure-aware mutator; the median over TRIALS trials of at
+# most CAP seconds each, one process on one core (-jobs is not used).
+#
+# Each trial: KEV_FUZZ_DEFECTS=N (only DN aborts), KEV_MUTATOR=on|off,
+# libFuzzer -seed=TRIAL -max_total_time=CAP with the target's dictionary
+# and max_len, a fresh corpus folder (and the unzipped seeds for "seeds");
+# the time is the wall-clock time until the process reported "kevrr
+# defect DN (" (start-up and seed loading included), or CAP when it did
+# not. A cell stops early once its median is decided: when more than half
+# of its trials hit the cap, the median is the cap.
+#
+# Usage: scripts/fuzz-ttd.sh [--cap S] [--trials N] [--only PROFILE:ID,...] OUT RESULTS
+#   OUT: a libFuzzer build of the targets (scripts/fuzz-build.sh libfuzzer none OUT)
+#   RESULTS: a TSV file, appended to: profile, defect, corpus, mutator,
+#     trial, seconds, found (a cell already there is skipped, so a killed
+#     run resumes)
+#        scripts/fuzz-ttd.sh [--cap S] [--trials N] --table RESULTS: the markdown table
+set -euo pipefail
+
+cap=60
+trials=5
+only=""
+# Defects each faithful profile has that a batch input reaches on LP64
+# (tests/defect_cases.h, docs/fidelity.md): not D13/D14 (ILP32), not D18
+# (it needs an interface snapshot); D9 is v963's alone, D17 v888's.
+defects_v888="1 2 3 4 5 6 7 8 10 11 12 15 16 17"
+defects_v963="1 2 3 4 5 6 7 8 9 10 11 12 15 16"
+
+# table RESULTS: one row per defect and profile, one column per condition:
+# the median in seconds ("≥ CAP" when it is the cap) and the trials found.
+table() {
+    python3 - "$1" "$cap" "$trials" <<'PY'
+import sys, collections
+cells = collections.defaultdict(list)
+cap, trials = float(sys.argv[2]), int(sys.argv[3])
+for line in open(sys.argv[1]):
+    p, d, corpus, mut, trial, sec, found = line.split()
+    cells[(p, int(d), corpus, mut)].append((float(sec), found == "1"))
+conds = [("empty", "on"), ("empty", "off"), ("seeds", "on"), ("seeds", "off")]
+print("| profile | defect | " + " | ".join(f"{c} corpus, mutator {m}" for c, m in conds) + " |")
+print("|---|---|" + "---|" * len(conds))
+rows = sorted({(p, d) for p, d, _, _ in cells})
+for p, d in rows:
+    out = []
+    for c, m in conds:
+        t = cells.get((p, d, c, m))
+        if not t:
+            out.append("–")
+            continue
+        found = sum(f for _, f in t)
+        # Trials left out by the early stop count as capped, not found.
+        padded = sorted(t + [(cap, False)] * (trials - len(t)))
+        med, med_found = padded[len(padded) // 2]
+        mark = "" if med_found else "≥ "
+        out.append(f"{mark}{med:.1f} s ({found}/{len(t)})")
+    print(f"| {p} | D{d} | " + " | ".join(out) + " |")
+PY
+}
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --cap) cap=$2; shift 2 ;;
+    --trials) trials=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --table) table "$2"; exit 0 ;;
+    -*) echo "fuzz-ttd.sh: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+    esac
+done
+if [ $# -ne 2 ]; then
+    echo "usage: scripts/fuzz-ttd.sh [--cap S] [--trials N] [--only PROFILE:ID,...] OUT RESULTS" >&2
+    exit 2
+fi
+out=$(cd "$1" && pwd)
+results=$2
+touch "$results"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# trial PROFILE ID CORPUS MUTATOR N: one run; prints "SECONDS FOUND".
+trial() {
+    local t=$out/fuzz_legacy_$1 dir=$tmp/run start end found=0 extra=()
+    rm -rf "$dir" && mkdir -p "$dir/corpus"
+    if [ "$3" = seeds ]; then
+        extra=("$tmp/seeds_$1")
+    fi
+    start=$(date +%s.%N)
+    KEV_FUZZ_DEFECTS=$2 KEV_MUTATOR=$4 timeout $((cap + 30)) "$t" -seed="$5" \
+        -max_total_time="$cap" -timeout=10 -max_len=262144 -dict="$t.dict" \
+        -artifact_prefix="$dir/" -print_final_stats=0 "$dir/corpus" ${extra[@]+"${extra[@]}"} \
+        >"$dir/log" 2>&1 || true
+    end=$(date +%s.%N)
+    if grep -q "^kevrr defect D$2 (" "$dir/log"; then
+        found=1
+    fi
+    python3 -c "import sys; print(f'{min(float(sys.argv[2]) - float(sys.argv[1]), $cap):.2f}', '$found')" "$start" "$end"
+}
+
+for p in v888 v963; do
+    mkdir -p "$tmp/seeds_$p"
+    (cd "$tmp/seeds_$p" && python3 -m zipfile -e "$out/fuzz_legacy_${p}_seed_corpus.zip" .)
+    ids=defects_$p
+    for d in ${!ids}; do
+        if [ -n "$only" ] && [[ ",$only," != *",$p:$d,"* ]]; then
+            continue
+        fi
+        for cond in "empty on" "empty off" "seeds on" "seeds off"; do
+            read -r corpus mut <<<"$cond"
+            if grep -q "^$p	$d	$corpus	$mut	" "$results"; then
+                continue
+            fi
+            capped=0
+            for n in $(seq 1 "$trials"); do
+                read -r sec found < <(trial "$p" "$d" "$corpus" "$mut" "$n")
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$p" "$d" "$corpus" "$mut" "$n" "$sec" \
+                    "$found" >>"$results"
+                echo "ttd: $p D$d $corpus mutator=$mut trial $n: ${sec}s found=$found" >&2
+                [ "$found" = 1 ] || capped=$((capped + 1))
+                if [ $((capped * 2)) -gt "$trials" ]; then
+                    break
+                fi
+            done
+        done
+    done
+done
+table "$results"
