@@ -430,13 +430,10 @@ static bool m_delete(mut_input *in, const mut_input *other)
     return true;
 }
 
-static bool m_duplicate(mut_input *in, const mut_input *other)
+/* Inserts a copy of piece `pc` (which may be one of e's own) at a random
+ * place in batch `e`. */
+static bool insert_copy(mut_input *in, mut_entry *e, const mut_piece *pc)
 {
-    (void)other;
-    mut_entry *e = pick_batch(in);
-    if (e == NULL || e->npc == 0)
-        return false;
-    mut_piece *pc = &e->pc[below(in, e->npc)];
     uint8_t *copy = malloc(pc->n ? pc->n : 1);
     if (copy == NULL)
         return false;
@@ -444,6 +441,15 @@ static bool m_duplicate(mut_input *in, const mut_input *other)
     bool ok = piece_add(in, e, below(in, e->npc + 1), copy, pc->n);
     free(copy);
     return ok;
+}
+
+static bool m_duplicate(mut_input *in, const mut_input *other)
+{
+    (void)other;
+    mut_entry *e = pick_batch(in);
+    if (e == NULL || e->npc == 0)
+        return false;
+    return insert_copy(in, e, &e->pc[below(in, e->npc)]);
 }
 
 /* Swaps two pieces, of one batch or of two. */
@@ -468,14 +474,7 @@ static bool m_splice(mut_input *in, const mut_input *other)
     mut_entry *e = pick_batch(in);
     if (e == NULL || se->error || se->npc == 0)
         return false;
-    const mut_piece *pc = &se->pc[below(in, se->npc)];
-    uint8_t *copy = malloc(pc->n ? pc->n : 1);
-    if (copy == NULL)
-        return false;
-    memcpy(copy, pc->p, pc->n);
-    bool ok = piece_add(in, e, below(in, e->npc + 1), copy, pc->n);
-    free(copy);
-    return ok;
+    return insert_copy(in, e, &se->pc[below(in, se->npc)]);
 }
 
 /* Gives a record the subclass and code of a table row (or only the code,

@@ -11,7 +11,9 @@
 #    forked process), each for S seconds with the dictionary and -G 65536
 #    (the target's max_len), as scripts/fuzz-afl.sh runs it, with the
 #    structure-aware mutator (kevrr_mutator.so); 3 runs of each mode, the
-#    medians compared. Target: persistent at 10x or more.
+#    medians compared. Target: persistent at 10x or more. The same two modes
+#    of fuzz_empty, in the same run, give the machine's ceiling: what AFL++
+#    itself costs per input in each mode, whatever the target does.
 #
 # Usage: scripts/fuzz-bench.sh [SECONDS] [BUILD_DIR]
 #   SECONDS: per run (default 20); BUILD_DIR: where the builds go
@@ -27,8 +29,8 @@ afl=$bdir/afl
 if [ ! -x "$lf/fuzz_empty" ]; then
     KEV_FUZZ_EXTRA="fuzz_empty single 65536" bash "$root/scripts/fuzz-build.sh" libfuzzer none "$lf" >/dev/null
 fi
-if [ ! -x "$afl/fuzz_batch" ] && command -v afl-fuzz >/dev/null 2>&1; then
-    bash "$root/scripts/fuzz-build.sh" afl none "$afl" >/dev/null
+if [ ! -x "$afl/fuzz_empty" ] && command -v afl-fuzz >/dev/null 2>&1; then
+    KEV_FUZZ_EXTRA="fuzz_empty single 65536" bash "$root/scripts/fuzz-build.sh" afl none "$afl" >/dev/null
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -56,16 +58,16 @@ if [ ! -x "$afl/fuzz_batch" ]; then
     echo "afl: skipped, afl-fuzz is not installed"
     exit 0
 fi
-# afl_rate MUTATOR ARGS...: exec/s of one afl-fuzz run of fuzz_batch, with
-# the custom mutator library MUTATOR ("" for none).
+# afl_rate TARGET MUTATOR ARGS...: exec/s of one afl-fuzz run of TARGET,
+# with the custom mutator library MUTATOR ("" for none).
 afl_rate() {
-    local lib=$1
-    shift
+    local t=$1 lib=$2
+    shift 2
     rm -rf "$tmp/o"
     AFL_CUSTOM_MUTATOR_LIBRARY=$lib KEV_MUTATOR_FORM=single AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
         AFL_NO_AFFINITY=1 afl-fuzz -i "$tmp/seeds" -o "$tmp/o" -V "$secs" -G 65536 \
-        -x "$afl/fuzz_batch.dict" -- \
-        "$afl/fuzz_batch" "$@" >"$tmp/afl.log" 2>&1
+        -x "$afl/$t.dict" -- \
+        "$afl/$t" "$@" >"$tmp/afl.log" 2>&1
     awk -F' *: *' '$1 == "execs_per_sec" { print $2 }' "$tmp/o/default/fuzzer_stats"
 }
 # AFL++'s rate swings with the inputs its schedule picks (the same command
@@ -74,9 +76,11 @@ afl_rate() {
 pers=()
 fork=()
 for i in 1 2 3; do
-    pers+=("$(afl_rate "$afl/kevrr_mutator.so")")
-    fork+=("$(afl_rate "$afl/kevrr_mutator.so" -1)")
+    pers+=("$(afl_rate fuzz_batch "$afl/kevrr_mutator.so")")
+    fork+=("$(afl_rate fuzz_batch "$afl/kevrr_mutator.so" -1)")
 done
+empty_pers=$(afl_rate fuzz_empty "$afl/kevrr_mutator.so")
+empty_fork=$(afl_rate fuzz_empty "$afl/kevrr_mutator.so" -1)
 echo "afl fuzz_batch persistent, shared memory: ${pers[*]} exec/s"
 echo "afl fuzz_batch fork server (-1): ${fork[*]} exec/s"
 printf '%s\n' "${pers[@]}" | sort -g | sed -n 2p >"$tmp/p"
@@ -84,5 +88,8 @@ printf '%s\n' "${fork[@]}" | sort -g | sed -n 2p >"$tmp/f"
 awk -v p="$(cat "$tmp/p")" -v f="$(cat "$tmp/f")" 'BEGIN {
     r = p / f
     printf "afl median persistent / median fork server: %.0f / %.0f = %.1fx (target >= 10x: %s)\n", p, f, r, ((r >= 10) ? "met" : "NOT met")
+}'
+awk -v p="$empty_pers" -v f="$empty_fork" 'BEGIN {
+    printf "afl fuzz_empty (the machine'"'"'s ceiling): persistent %.0f, fork server %.0f exec/s = %.1fx\n", p, f, p / f
 }'
 echo "fuzz-bench: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
