@@ -232,15 +232,14 @@ static int capture_parse(int argc, char **argv, capture_opts *o)
 {
     const char *v[9] = {NULL};
     const kev_cli_opt opts[] = {
-        {"-i", &o->source, NULL},          {"-w", &o->file, NULL},
-        {"-C", &v[0], NULL},               {"-G", &v[1], NULL},
-        {"-W", &v[2], NULL},               {"-c", &v[3], NULL},
-        {"--duration", &v[4], NULL},       {"--flush-interval", &v[5], NULL},
-        {"--buffer", &v[6], NULL},         {"--rcvbuf", &v[7], NULL},
-        {"--level", &v[8], NULL},
-        {"--comment", &o->comment, NULL},  {"-Z", &o->user, NULL},
-        {"--fsync", NULL, &o->fsync},      {"-q", NULL, &o->quiet},
-        {"--quiet", NULL, &o->quiet},
+        {"-i", &o->source, NULL, NULL},    {"-w", &o->file, NULL, NULL},
+        {"-C", &v[0], NULL, NULL},         {"-G", &v[1], NULL, NULL},
+        {"-W", &v[2], NULL, NULL},         {"-c", &v[3], NULL, NULL},
+        {"--duration", &v[4], NULL, NULL}, {"--flush-interval", &v[5], NULL, NULL},
+        {"--buffer", &v[6], NULL, NULL},   {"--rcvbuf", &v[7], NULL, NULL},
+        {"--level", &v[8], NULL, NULL},    {"--comment", &o->comment, NULL, NULL},
+        {"-Z", &o->user, NULL, NULL},      {"--fsync", NULL, &o->fsync, NULL},
+        {"-q", NULL, &o->quiet, NULL},     {"--quiet", NULL, &o->quiet, NULL},
     };
     int nargs, prc = kev_cli_parse("capture", argc, argv, opts, sizeof opts / sizeof opts[0],
                                    capture_usage, &nargs);

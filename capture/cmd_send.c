@@ -244,8 +244,9 @@ static int send_parse(int argc, char **argv, send_opts *o)
     const char *speed = NULL, *loops = NULL;
     bool top = false;
     const kev_cli_opt opts[] = {
-        {"-o", &o->dest, NULL},    {"--speed", &speed, NULL}, {"--topspeed", NULL, &top},
-        {"--loop", &loops, NULL},  {"-q", NULL, &o->quiet},   {"--quiet", NULL, &o->quiet},
+        {"-o", &o->dest, NULL, NULL},     {"--speed", &speed, NULL, NULL},
+        {"--topspeed", NULL, &top, NULL}, {"--loop", &loops, NULL, NULL},
+        {"-q", NULL, &o->quiet, NULL},    {"--quiet", NULL, &o->quiet, NULL},
     };
     int nargs, prc = kev_cli_parse("send", argc, argv, opts, sizeof opts / sizeof opts[0],
                                    send_usage, &nargs);

@@ -182,9 +182,9 @@ static int build_request(int nargs, char **args, char *req, size_t cap)
 static int run_query(int argc, char **argv)
 {
     const char *socket_path = NULL, *timeout = NULL, *out = NULL;
-    const kev_cli_opt opts[] = {{"--socket", &socket_path, NULL},
-                                {"--timeout", &timeout, NULL},
-                                {"-o", &out, NULL}};
+    const kev_cli_opt opts[] = {{"--socket", &socket_path, NULL, NULL},
+                                {"--timeout", &timeout, NULL, NULL},
+                                {"-o", &out, NULL, NULL}};
     int nargs = 0;
     int prc = kev_cli_parse("query", argc, argv, opts, sizeof opts / sizeof opts[0],
                             query_usage, &nargs);

@@ -117,6 +117,9 @@ static int opt_take(const char *cmd, int argc, char **argv, int *i, const kev_cl
         kev_cli_error(cmd, "unknown option '%s'; see kevrr help %s", argv[*i], cmd);
         return -1;
     }
+    if (o->replaced_by != NULL)
+        kev_cli_error(cmd, "%s is deprecated: use %s (docs/cli.md, Conventions)", o->name,
+                      o->replaced_by);
     if (o->value == NULL) {
         *o->flag = true;
         return 0;
@@ -441,4 +444,219 @@ int kev_cli_out_close(kev_cli_out *o, const char *cmd, bool keep)
     free(o->tmp);
     o->tmp = NULL;
     return rc;
+}
+
+/* ---- The shared vocabulary ------------------------------------------------ */
+
+/* Parses one end of a range. 0, or -1 after a message. */
+static int bound_parse(const char *cmd, const char *name, const char *v, kev_cli_bound *b)
+{
+    b->kind = KEV_BOUND_NONE;
+    b->v = 0;
+    if (v == NULL)
+        return 0;
+    bool relative = false;
+    bool is_time = strchr(v, '.') != NULL || v[0] == '+';
+    if (is_time ? kev_cli_parse_time(v, &b->v, &relative) == 0
+                : kev_cli_parse_u64(v, &b->v) == 0) {
+        b->kind = !is_time ? KEV_BOUND_INDEX : relative ? KEV_BOUND_AFTER : KEV_BOUND_TIME;
+        return 0;
+    }
+    kev_cli_error(cmd,
+                  "%s takes a batch index (12), a Unix time (1700000000.25) or a time "
+                  "after the first batch (+1.5s, +250ms), not '%s'",
+                  name, v);
+    return -1;
+}
+
+int kev_cli_range_parse(const char *cmd, const char *from, const char *to,
+                        kev_cli_range *rg)
+{
+    if (bound_parse(cmd, "--from", from, &rg->from) != 0 ||
+        bound_parse(cmd, "--to", to, &rg->to) != 0)
+        return -1;
+    /* Ends of one kind compare by themselves; an index against a time only
+     * once resolved on a trace (kev_cli_range_check_resolved). */
+    if (rg->from.kind != KEV_BOUND_NONE && rg->from.kind == rg->to.kind &&
+        rg->to.v <= rg->from.v) {
+        kev_cli_error(cmd, "the range --from %s --to %s is %s: --to is not included", from,
+                      to, rg->to.v == rg->from.v ? "empty" : "reversed");
+        return -1;
+    }
+    return 0;
+}
+
+bool kev_cli_bound_reached(const kev_cli_bound *b, uint64_t first_t, uint64_t index,
+                           uint64_t t_ns)
+{
+    switch (b->kind) {
+    case KEV_BOUND_INDEX:
+        return index >= b->v;
+    case KEV_BOUND_TIME:
+        return t_ns >= b->v;
+    case KEV_BOUND_AFTER:
+        /* Saturating: a duration past 2^64 - 1 ns is never reached. */
+        return first_t <= UINT64_MAX - b->v && t_ns >= first_t + b->v;
+    case KEV_BOUND_NONE:
+        break;
+    }
+    return false;
+}
+
+/* The index past the last record: the Interface Statistics Block's count
+ * when the trace ends with one, else counted by reading. */
+static int end_index(kev_trace_reader *r, uint64_t *end)
+{
+    kev_trace_rec rec;
+    int rc = kev_trace_seek_batch(r, UINT64_MAX);
+    if (rc == KEV_ENOENT && kev_trace_stats_block(r, NULL, NULL, end))
+        return 0;
+    *end = 0;
+    rc = kev_trace_seek_batch(r, 0);
+    if (rc == 0)
+        while ((rc = kev_trace_next(r, &rec)) > 0)
+            *end = rec.index + 1;
+    return rc == KEV_ENOENT ? 0 : rc;
+}
+
+/* The index of the first record at or after the bound (or the end). */
+static int bound_resolve(kev_trace_reader *r, const kev_cli_bound *b, uint64_t t0,
+                         uint64_t *index)
+{
+    kev_trace_rec rec;
+    int rc;
+    if (b->kind == KEV_BOUND_INDEX) {
+        rc = kev_trace_seek_batch(r, b->v);
+    } else {
+        uint64_t t = b->v;
+        if (b->kind == KEV_BOUND_AFTER)
+            t = t0 > UINT64_MAX - b->v ? UINT64_MAX : t0 + b->v;
+        rc = kev_trace_seek_time(r, t);
+    }
+    if (rc == KEV_ENOENT)
+        return end_index(r, index);
+    if (rc == 0 && (rc = kev_trace_next(r, &rec)) > 0)
+        *index = rec.index;
+    if (rc == 0)
+        return end_index(r, index); /* the seek found the end */
+    return rc < 0 ? rc : 0;
+}
+
+int kev_cli_range_resolve(kev_trace_reader *r, const kev_cli_range *rg, uint64_t *a,
+                          uint64_t *b)
+{
+    kev_trace_rec rec;
+    uint64_t t0 = 0;
+    int rc = 0;
+    if (rg->from.kind == KEV_BOUND_AFTER || rg->to.kind == KEV_BOUND_AFTER) {
+        rc = kev_trace_seek_batch(r, 0);
+        if (rc == 0 && (rc = kev_trace_next(r, &rec)) > 0)
+            t0 = rec.t_ns;
+        rc = rc == KEV_ENOENT ? 0 : rc < 0 ? rc : 0;
+    }
+    *a = *b = 0;
+    if (rc == 0 && rg->from.kind != KEV_BOUND_NONE)
+        rc = bound_resolve(r, &rg->from, t0, a);
+    if (rc == 0)
+        rc = rg->to.kind != KEV_BOUND_NONE ? bound_resolve(r, &rg->to, t0, b)
+                                           : end_index(r, b);
+    return rc;
+}
+
+int kev_cli_range_check_resolved(const char *cmd, const char *path, const char *from,
+                                 const char *to, uint64_t a, uint64_t b)
+{
+    if (from == NULL || to == NULL || a < b)
+        return 0;
+    kev_cli_error(
+        cmd, "%s: the range --from %s --to %s is empty (batches %" PRIu64 "..%" PRIu64 ")",
+        path, from, to, a, b);
+    return -1;
+}
+
+int kev_cli_format_parse(const char *cmd, const char *v, bool *json)
+{
+    if (v == NULL)
+        return 0;
+    if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
+        kev_cli_error(cmd, "--format '%s': text or json", v);
+        return -1;
+    }
+    *json = strcmp(v, "json") == 0;
+    return 0;
+}
+
+const char *kev_cli_profile_names(void)
+{
+    static char names[256];
+    if (names[0] == '\0') {
+        size_t len = 0;
+        for (int p = 0; p < KEV_PROFILE__COUNT; p++) {
+            int n = snprintf(names + len, sizeof names - len, "%s%s", p ? ", " : "",
+                             kev_profile_name((kev_profile)p));
+            if (n < 0 || (size_t)n >= sizeof names - len)
+                break; /* cannot happen with the table's short names */
+            len += (size_t)n;
+        }
+    }
+    return names;
+}
+
+int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out)
+{
+    if (kev_profile_parse(s, out) == 0)
+        return 0;
+    kev_cli_error(cmd, "unknown profile '%s' (%s, or all where a list is taken)", s,
+                  kev_cli_profile_names());
+    return -1;
+}
+
+int kev_cli_profiles_parse(const char *cmd, const char *s,
+                           kev_profile out[KEV_PROFILE__COUNT], size_t *n)
+{
+    *n = 0;
+    if (strcmp(s, "all") == 0) {
+        for (int p = 0; p < KEV_PROFILE__COUNT; p++)
+            out[(*n)++] = (kev_profile)p;
+        return 0;
+    }
+    char name[64];
+    for (const char *p = s;;) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof name) {
+            kev_cli_error(cmd, "--profile '%s': a profile, a comma-separated list or all",
+                          s);
+            return -1;
+        }
+        memcpy(name, p, len);
+        name[len] = '\0';
+        kev_profile prof;
+        if (kev_cli_profile_parse(cmd, name, &prof) != 0)
+            return -1;
+        bool seen = false;
+        for (size_t k = 0; k < *n; k++)
+            seen = seen || out[k] == prof;
+        if (!seen)
+            out[(*n)++] = prof;
+        if (p[len] == '\0')
+            return 0;
+        p += len + 1;
+    }
+}
+
+int kev_cli_out_not_input(const char *cmd, const char *out, char *const *inputs, size_t n)
+{
+    struct stat so, si;
+    if (out == NULL || strcmp(out, "-") == 0 || stat(out, &so) != 0)
+        return 0;
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(inputs[k], "-") == 0 || stat(inputs[k], &si) != 0)
+            continue;
+        if (so.st_dev == si.st_dev && so.st_ino == si.st_ino) {
+            kev_cli_error(cmd, "%s is also an input (%s): refusing to overwrite it", out,
+                          inputs[k]);
+            return -1;
+        }
+    }
+    return 0;
 }

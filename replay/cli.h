@@ -73,11 +73,15 @@ bool kev_cli_is_help(const char *arg);
 #define KEV_EXIT_NOT_WHOLE KEV_EXIT_DIVERGED
 
 /* One option of a subcommand for kev_cli_parse: "--name V" or "--name=V"
- * storing V in *value, or a flag (value NULL) setting *flag. */
+ * storing V in *value, or a flag (value NULL) setting *flag. An old
+ * spelling kept as an alias names its replacement in `replaced_by`: it
+ * works as before (point it at the same `value` or `flag`) and prints a
+ * one-line deprecation note (docs/cli.md, Conventions). */
 typedef struct kev_cli_opt {
     const char *name; /* "--from", "-o" */
     const char **value;
     bool *flag;
+    const char *replaced_by; /* NULL, or the spelling to use instead */
 } kev_cli_opt;
 
 /* Parses argv[1..argc) against opts[0..n): options anywhere, "-h"/"--help"
@@ -100,6 +104,81 @@ int kev_cli_opt_u64(const char *cmd, const char *name, const char *v, uint64_t *
  * a bare "+0" too: *relative true), into nanoseconds. Returns 0 or -1
  * (malformed, not a whole number of ns, or past 2^64 - 1 ns). */
 int kev_cli_parse_time(const char *s, uint64_t *t_ns, bool *relative);
+
+/* ---- The shared vocabulary (docs/cli.md, Conventions) ------------------ */
+
+/* One end of a range, --from or --to: a batch index ("12"), a Unix time
+ * ("1700000000.25": it has a '.'), or a time after the trace's first record
+ * ("+1.5s"). */
+typedef enum kev_cli_bound_kind {
+    KEV_BOUND_NONE,  /* not given */
+    KEV_BOUND_INDEX, /* v: a record index from 0 */
+    KEV_BOUND_TIME,  /* v: Unix time in ns */
+    KEV_BOUND_AFTER  /* v: ns after the first record's time */
+} kev_cli_bound_kind;
+
+typedef struct kev_cli_bound {
+    kev_cli_bound_kind kind;
+    uint64_t v;
+} kev_cli_bound;
+
+/* A range of records [from, to): `to` is never included. */
+typedef struct kev_cli_range {
+    kev_cli_bound from, to;
+} kev_cli_range;
+
+/* Parses the values of --from and --to (either may be NULL: not given).
+ * A range that is empty or reversed by itself (both ends of one kind, to
+ * <= from) is a usage error. Returns 0, or -1 after printing "kevrr CMD:
+ * ...". */
+int kev_cli_range_parse(const char *cmd, const char *from, const char *to,
+                        kev_cli_range *rg);
+
+/* Does the record (index, t_ns) lie at or past `b`? `first_t` is the time
+ * of the trace's first record (for KEV_BOUND_AFTER). False when `b` is not
+ * given. */
+bool kev_cli_bound_reached(const kev_cli_bound *b, uint64_t first_t, uint64_t index,
+                           uint64_t t_ns);
+
+/* Resolves a range on a seekable trace to record indexes [*a, *b): a time
+ * is the first record at or after it, a bound past the end is the end, and
+ * `to` not given is the end. Reached by seeking (a member or two inflated,
+ * whatever the trace's length); leaves the reader anywhere. Returns 0, or
+ * the reader's negative KEV_E... code. Only when both ends are given can
+ * *b be below *a; kev_cli_range_check_resolved refuses an empty result. */
+int kev_cli_range_resolve(kev_trace_reader *r, const kev_cli_range *rg, uint64_t *a,
+                          uint64_t *b);
+
+/* A range whose ends are of different kinds (an index and a time) can only
+ * be found empty once resolved: given both ends and *a >= *b, prints
+ * "kevrr CMD: PATH: the range --from F --to T is empty (batches A..B)" and
+ * returns -1 (a usage error); else 0. */
+int kev_cli_range_check_resolved(const char *cmd, const char *path, const char *from,
+                                 const char *to, uint64_t a, uint64_t b);
+
+/* --format text|json: sets *json. Returns 0, or -1 after a message; NULL
+ * (not given) leaves *json alone. */
+int kev_cli_format_parse(const char *cmd, const char *v, bool *json);
+
+/* A profile name, from the core's profile table. Returns 0, or -1 after
+ * "kevrr CMD: unknown profile 'X' (hardened, v888, ...)". */
+int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out);
+
+/* A list of profiles: "v963", "v888,v963" or "all" (every profile, in the
+ * table's order). Fills out[0..*n) without repeats; *n <= KEV_PROFILE__COUNT.
+ * Returns 0, or -1 after a message. */
+int kev_cli_profiles_parse(const char *cmd, const char *s,
+                           kev_profile out[KEV_PROFILE__COUNT], size_t *n);
+
+/* The profile names joined by ", " ("hardened, v888, v963"), for help and
+ * messages: a static string built once from the profile table. */
+const char *kev_cli_profile_names(void);
+
+/* Refuses an output that is one of the inputs: the same file, by device
+ * and inode (an output that does not exist yet is no input). "-" on either
+ * side never matches. Call it before anything is opened for writing. Returns 0, or -1 after
+ * "kevrr CMD: OUT is also an input (IN): refusing to overwrite it". */
+int kev_cli_out_not_input(const char *cmd, const char *out, char *const *inputs, size_t n);
 
 /* A Unix time in ns as "SECONDS.NANOS" and as ISO 8601 UTC
  * ("2023-11-14T22:13:20.000000000Z"). */

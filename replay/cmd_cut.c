@@ -20,99 +20,39 @@ static const char cut_usage[] =
     "\n"
     "options:\n"
     "  -o OUT           the trace to write ('-': standard output)\n"
-    "  --from N         A: batch N (0-based; default 0)\n"
-    "  --to M           B: batch M, which is not copied (default: the end)\n"
-    "  --from-time T    A: the first batch at or after time T\n"
-    "  --to-time T      B: the first batch at or after time T (not copied)\n"
+    "  --from X         A: batch X, or the first batch at or after time X\n"
+    "                   (default 0)\n"
+    "  --to X           B: likewise; batch B is not copied (default: the end)\n"
     "  -h, --help       this help\n"
     "\n"
-    "T is Unix seconds with up to 9 decimals (1700000000.25), or +DURATION\n"
-    "after the trace's first batch, with a unit ns, us, ms or s (+1.5s).\n"
+    "X is a batch index from 0 (12), Unix seconds with up to 9 decimals\n"
+    "(1700000000.25), or +DURATION after the trace's first batch, with a unit\n"
+    "ns, us, ms or s (+1.5s). An empty or reversed range is a usage error.\n"
+    "--from-time and --to-time are deprecated spellings of --from and --to.\n"
     "\n"
     "exit status: 0 done, 2 usage, 3 unreadable or damaged trace (no output\n"
     "is left), 5 output error.\n";
 
-/* One bound of the range, as given. */
-typedef struct cut_bound {
-    const char *batch, *time; /* --from/--to, --from-time/--to-time */
-    const char *name;         /* "--from", "--to" for messages */
-    bool by_time, relative, given;
-    uint64_t v; /* the index, or the time in ns */
-} cut_bound;
-
-/* Checks and parses one bound. 0, or -1 after printing a usage error. */
-static int bound_parse(cut_bound *b)
+/* The deprecated --from-time/--to-time take a time even without a '.'
+ * ("1700000000"), which --from/--to would read as a batch index. Into `b`,
+ * unless NULL. 0, or -1 after a message. */
+static int old_time_bound(const char *name, const char *v, kev_cli_bound *b)
 {
-    if (b->batch && b->time) {
-        kev_cli_error("cut", "give %s or %s-time, not both", b->name, b->name);
-        return -1;
-    }
-    b->given = b->batch || b->time;
-    b->by_time = b->time != NULL;
-    if (b->time && kev_cli_parse_time(b->time, &b->v, &b->relative) != 0) {
-        kev_cli_error("cut",
-                      "%s-time '%s' is not Unix seconds (1700000000.25) or "
-                      "+DURATION (+1.5s)",
-                      b->name, b->time);
-        return -1;
-    }
-    b->relative = b->by_time && b->relative;
-    return kev_cli_opt_u64("cut", b->name, b->batch, &b->v);
-}
-
-/* The index past the last record: the Interface Statistics Block's count
- * when the trace ends with one, else counted by reading. */
-static int end_index(kev_trace_reader *r, uint64_t *end)
-{
-    kev_trace_rec rec;
-    int rc = kev_trace_seek_batch(r, UINT64_MAX);
-    if (rc == KEV_ENOENT && kev_trace_stats_block(r, NULL, NULL, end))
+    bool relative;
+    if (v == NULL)
         return 0;
-    *end = 0;
-    rc = kev_trace_seek_batch(r, 0);
-    if (rc == 0)
-        while ((rc = kev_trace_next(r, &rec)) > 0)
-            *end = rec.index + 1;
-    return rc == KEV_ENOENT ? 0 : rc;
-}
-
-/* The index of the first record at or after the bound (or the end). */
-static int bound_resolve(kev_trace_reader *r, const cut_bound *b, uint64_t t0,
-                         uint64_t *index)
-{
-    kev_trace_rec rec;
-    uint64_t t = b->relative ? t0 + b->v : b->v;
-    if (b->relative && t < t0)
-        t = UINT64_MAX; /* past any time */
-    int rc = b->by_time ? kev_trace_seek_time(r, t) : kev_trace_seek_batch(r, b->v);
-    if (rc == KEV_ENOENT)
-        return end_index(r, index);
-    if (rc == 0 && (rc = kev_trace_next(r, &rec)) > 0)
-        *index = rec.index;
-    return rc < 0 ? rc : 0;
-}
-
-/* Resolves the range: [*a, *b), with *a <= *b. */
-static int cut_range(kev_trace_reader *r, cut_bound *from, cut_bound *to, uint64_t *a,
-                     uint64_t *b)
-{
-    kev_trace_rec rec;
-    uint64_t t0 = 0;
-    int rc = 0;
-    if (from->relative || to->relative) {
-        rc = kev_trace_seek_batch(r, 0);
-        if (rc == 0 && (rc = kev_trace_next(r, &rec)) > 0)
-            t0 = rec.t_ns;
-        rc = rc == KEV_ENOENT ? 0 : rc < 0 ? rc : 0;
+    if (b->kind != KEV_BOUND_NONE) {
+        kev_cli_error("cut", "give %s or %s-time, not both", name, name);
+        return -1;
     }
-    *a = *b = 0;
-    if (rc == 0 && from->given)
-        rc = bound_resolve(r, from, t0, a);
-    if (rc == 0)
-        rc = to->given ? bound_resolve(r, to, t0, b) : end_index(r, b);
-    if (*b < *a)
-        *b = *a; /* --to before --from: nothing to copy */
-    return rc;
+    if (kev_cli_parse_time(v, &b->v, &relative) != 0) {
+        kev_cli_error(
+            "cut", "%s-time '%s' is not Unix seconds (1700000000.25) or +DURATION (+1.5s)",
+            name, v);
+        return -1;
+    }
+    b->kind = relative ? KEV_BOUND_AFTER : KEV_BOUND_TIME;
+    return 0;
 }
 
 /* Copies the records [a, b) to `w` (whose close reports a write error);
@@ -170,16 +110,18 @@ static void read_error(kev_trace_reader *r, const char *path, int rc)
 }
 
 /* Resolves the range and writes OUT. Returns the exit code. */
-static int cut_run(kev_trace_reader *r, const char *path, const char *out, cut_bound *from,
-                   cut_bound *to)
+static int cut_run(kev_trace_reader *r, const char *path, const char *out,
+                   const kev_cli_range *rg, const char *from, const char *to)
 {
     uint64_t a, b;
-    int werr = 0, rc = cut_range(r, from, to, &a, &b);
+    int werr = 0, rc = kev_cli_range_resolve(r, rg, &a, &b);
     kev_cli_out o;
     if (rc != 0) {
         read_error(r, path, rc);
         return KEV_EXIT_INPUT;
     }
+    if (kev_cli_range_check_resolved("cut", path, from, to, a, b) != 0)
+        return KEV_EXIT_USAGE;
     int exit_code = kev_cli_out_open(&o, "cut", out);
     if (exit_code != 0)
         return exit_code;
@@ -194,18 +136,20 @@ static int cut_run(kev_trace_reader *r, const char *path, const char *out, cut_b
 
 static int cut(int argc, char **argv)
 {
-    const char *out = NULL;
-    cut_bound from = {NULL, NULL, "--from", false, false, false, 0};
-    cut_bound to = {NULL, NULL, "--to", false, false, false, 0};
-    const kev_cli_opt opts[] = {{"-o", &out, NULL},
-                                {"--from", &from.batch, NULL},
-                                {"--to", &to.batch, NULL},
-                                {"--from-time", &from.time, NULL},
-                                {"--to-time", &to.time, NULL}};
-    int nargs, prc = kev_cli_parse("cut", argc, argv, opts, 5, cut_usage, &nargs);
+    const char *out = NULL, *from = NULL, *to = NULL, *from_time = NULL, *to_time = NULL;
+    const kev_cli_opt opts[] = {{"-o", &out, NULL, NULL},
+                                {"--from", &from, NULL, NULL},
+                                {"--to", &to, NULL, NULL},
+                                {"--from-time", &from_time, NULL, "--from"},
+                                {"--to-time", &to_time, NULL, "--to"}};
+    int nargs, prc = kev_cli_parse("cut", argc, argv, opts, sizeof opts / sizeof opts[0],
+                                   cut_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;
-    if (bound_parse(&from) != 0 || bound_parse(&to) != 0)
+    kev_cli_range rg;
+    if (kev_cli_range_parse("cut", from, to, &rg) != 0 ||
+        old_time_bound("--from", from_time, &rg.from) != 0 ||
+        old_time_bound("--to", to_time, &rg.to) != 0)
         return KEV_EXIT_USAGE;
     if (nargs != 1 || out == NULL || strcmp(argv[1], "-") == 0) {
         kev_cli_error("cut", "%s; see kevrr help cut",
@@ -214,10 +158,13 @@ static int cut(int argc, char **argv)
                                     : "cut seeks: it reads a file, not standard input");
         return KEV_EXIT_USAGE;
     }
+    if (kev_cli_out_not_input("cut", out, argv + 1, 1) != 0)
+        return KEV_EXIT_USAGE;
     kev_trace_reader *r = kev_cli_trace_open("cut", argv[1], 0);
     if (r == NULL)
         return KEV_EXIT_INPUT;
-    int exit_code = cut_run(r, argv[1], out, &from, &to);
+    int exit_code =
+        cut_run(r, argv[1], out, &rg, from ? from : from_time, to ? to : to_time);
     kev_trace_close(r);
     return exit_code;
 }

@@ -156,10 +156,10 @@ static int dump(int argc, char **argv)
 {
     dump_opts o = {false, false, 0, UINT64_MAX};
     const char *from = NULL, *to = NULL;
-    const kev_cli_opt opts[] = {{"--hex", NULL, &o.hex},
-                                {"--json", NULL, &o.json},
-                                {"--from", &from, NULL},
-                                {"--to", &to, NULL}};
+    const kev_cli_opt opts[] = {{"--hex", NULL, &o.hex, NULL},
+                                {"--json", NULL, &o.json, NULL},
+                                {"--from", &from, NULL, NULL},
+                                {"--to", &to, NULL, NULL}};
     int nargs, prc = kev_cli_parse("dump", argc, argv, opts, 4, dump_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;

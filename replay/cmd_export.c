@@ -242,7 +242,7 @@ static int export_open(export_ctx *x, const char *multi)
 static int export_cmd(int argc, char **argv)
 {
     const char *dir = NULL, *multi = NULL;
-    const kev_cli_opt opts[] = {{"-o", &dir, NULL}, {"--multi", &multi, NULL}};
+    const kev_cli_opt opts[] = {{"-o", &dir, NULL, NULL}, {"--multi", &multi, NULL, NULL}};
     int nargs, prc = kev_cli_parse("export", argc, argv, opts, 2, export_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;

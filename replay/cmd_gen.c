@@ -147,8 +147,9 @@ static int gen_output(const char *out, const char *text, size_t len, const char 
 static int gen(int argc, char **argv)
 {
     const char *out = NULL, *source = NULL, *comment = NULL;
-    const kev_cli_opt opts[] = {
-        {"-o", &out, NULL}, {"--source", &source, NULL}, {"--comment", &comment, NULL}};
+    const kev_cli_opt opts[] = {{"-o", &out, NULL, NULL},
+                                {"--source", &source, NULL, NULL},
+                                {"--comment", &comment, NULL, NULL}};
     int nargs, prc = kev_cli_parse("gen", argc, argv, opts, 3, gen_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;

@@ -400,10 +400,10 @@ static int import_cmd(int argc, char **argv)
     import_ctx x;
     memset(&x, 0, sizeof x);
     const char *step = NULL, *t0 = NULL;
-    const kev_cli_opt opts[] = {{"-o", &x.out, NULL},
-                                {"--multi", NULL, &x.multi},
-                                {"--step", &step, NULL},
-                                {"--t0", &t0, NULL}};
+    const kev_cli_opt opts[] = {{"-o", &x.out, NULL, NULL},
+                                {"--multi", NULL, &x.multi, NULL},
+                                {"--step", &step, NULL, NULL},
+                                {"--t0", &t0, NULL, NULL}};
     int nargs, prc = kev_cli_parse("import", argc, argv, opts, 4, import_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;

@@ -456,7 +456,7 @@ static int info_one(const char *path, bool json)
 static int info(int argc, char **argv)
 {
     bool json = false;
-    const kev_cli_opt opts[] = {{"--json", NULL, &json}};
+    const kev_cli_opt opts[] = {{"--json", NULL, &json, NULL}};
     int nargs, prc = kev_cli_parse("info", argc, argv, opts, 1, info_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;

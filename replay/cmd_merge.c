@@ -147,7 +147,7 @@ static int merge_open(merge_in *ins, char **paths, size_t n)
 static int merge(int argc, char **argv)
 {
     const char *out = NULL;
-    const kev_cli_opt opts[] = {{"-o", &out, NULL}};
+    const kev_cli_opt opts[] = {{"-o", &out, NULL, NULL}};
     int nargs, prc = kev_cli_parse("merge", argc, argv, opts, 1, merge_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;

@@ -1016,8 +1016,9 @@ static void svg_end(plot *p)
 static int parse_args(plot *p, int argc, char **argv)
 {
     const char *profile = NULL, *width = NULL;
-    const kev_cli_opt opts[] = {
-        {"-o", &p->out, NULL}, {"--profile", &profile, NULL}, {"--width", &width, NULL}};
+    const kev_cli_opt opts[] = {{"-o", &p->out, NULL, NULL},
+                                {"--profile", &profile, NULL, NULL},
+                                {"--width", &width, NULL, NULL}};
     int nargs, rc = kev_cli_parse("plot", argc, argv, opts, 3, plot_usage, &nargs);
     if (rc != 0)
         return rc;

@@ -584,8 +584,8 @@ static int reduce(int argc, char **argv)
     const char *out = NULL, *max = NULL;
     kev_pred_cli c;
     memset(&c, 0, sizeof c);
-    kev_cli_opt opts[2 + KEV_PRED_CLI_OPTS] = {{"-o", &out, NULL},
-                                               {"--max-tests", &max, NULL}};
+    kev_cli_opt opts[2 + KEV_PRED_CLI_OPTS] = {{"-o", &out, NULL, NULL},
+                                               {"--max-tests", &max, NULL, NULL}};
     kev_pred_cli_opts(&c, opts + 2);
     int nargs, prc = kev_cli_parse("reduce", argc, argv, opts, sizeof opts / sizeof opts[0],
                                    reduce_usage, &nargs);

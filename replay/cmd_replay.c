@@ -45,11 +45,12 @@ static const char replay_usage[] =
     "                     65536 for hardened); a longer record is cut to it\n"
     "  --verbose          configd's verbose mode (logEvent on size failures)\n"
     "  --salvage          read on past damage in the trace\n"
-    "range (N: a batch index from 0; TIME: Unix seconds with a '.', such as\n"
-    "1700000000.5, or +DURATION after the first batch: +1.5s, +250ms):\n"
-    "  --from N|TIME      report from batch N (or the first batch at or after\n"
-    "                     TIME); the batches before it are fed, not reported\n"
-    "  --until N|TIME     stop before batch N (or the first at or after TIME)\n"
+    "range (X: a batch index from 0; a time, Unix seconds with a '.', such as\n"
+    "1700000000.5; or +DURATION after the first batch: +1.5s, +250ms):\n"
+    "  --from X           report from batch X (or the first batch at or after\n"
+    "                     a time); the batches before it are fed, not reported\n"
+    "  --to X             stop before batch X (or the first at or after a time);\n"
+    "                     --until is its deprecated spelling\n"
     "  --step             after each batch, list the store (\"state after\")\n"
     "output:\n"
     "  --report FILE      write the reports to FILE ('-': stdout; the default\n"
@@ -77,16 +78,10 @@ static const char replay_usage[] =
 /* A JUnit failure quotes at most this much of the diff. */
 #define JUNIT_MAX_TEXT ((size_t)1 << 20)
 
-/* A bound of --from or --until: a record index, or a time. */
-typedef struct bound {
-    bool set, is_time, relative;
-    uint64_t v;
-} bound;
-
 typedef struct replay_opts {
     kev_world_opts world;
     bool salvage, step, json, update, fail_on_defect, quiet;
-    bound from, until;
+    kev_cli_range range; /* --from, --to */
     const char *report, *expect, *expect_dir, *junit;
 } replay_opts;
 
@@ -192,22 +187,6 @@ static char *golden_path(const replay_opts *o, const char *trace, bool *oom)
 
 /* ---------------------------------------------------------------- options */
 
-/* N (digits only) or TIME (kev_cli_parse_time: a '.' or a '+'). */
-static int parse_bound(const char *name, const char *v, bound *b)
-{
-    if (v == NULL)
-        return 0;
-    b->set = true;
-    b->is_time = strchr(v, '.') != NULL || v[0] == '+';
-    if (b->is_time ? kev_cli_parse_time(v, &b->v, &b->relative) == 0
-                   : kev_cli_parse_u64(v, &b->v) == 0)
-        return 0;
-    kev_cli_error("replay",
-                  "%s takes a batch index or a time (1700000000.5, +1.5s), not '%s'", name,
-                  v);
-    return -1;
-}
-
 /* Two traces whose goldens in --expect-dir would be the same file. */
 static int check_names(const replay_opts *o, int nargs, char **args)
 {
@@ -260,57 +239,50 @@ static int check_args(const replay_opts *o, int nargs, char **args)
 
 /* The option values that need checking. 0 or -1. */
 static int parse_values(replay_opts *o, const char *profile, const char *recv,
-                        const char *format, const char *from, const char *until)
+                        const char *format, const char *from, const char *to)
 {
     uint64_t rb = 0;
-    if (profile && kev_profile_parse(profile, &o->world.profile) != 0) {
-        kev_cli_error("replay", "unknown profile '%s' (hardened, v888, v963)", profile);
+    if (profile && kev_cli_profile_parse("replay", profile, &o->world.profile) != 0)
         return -1;
-    }
     if (recv && (kev_cli_parse_u64(recv, &rb) != 0 || rb < KEV_MSG_HEADER_SIZE ||
                  rb > KEV_MAX_BATCH)) {
         kev_cli_error("replay", "--recv-buffer '%s' is not in 24..65536", recv);
         return -1;
     }
     o->world.recv_buffer = (uint32_t)rb;
-    if (format && strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        kev_cli_error("replay", "--format '%s': text or json", format);
+    if (kev_cli_format_parse("replay", format, &o->json) != 0)
         return -1;
-    }
-    o->json = format && strcmp(format, "json") == 0;
-    return parse_bound("--from", from, &o->from) != 0 ||
-                   parse_bound("--until", until, &o->until) != 0
-               ? -1
-               : 0;
+    return kev_cli_range_parse("replay", from, to, &o->range);
 }
 
 /* Parses argv into o; the traces end up in argv[1..1 + *nargs). Returns 0,
  * 1 after --help, -1 after a message. */
 static int parse_args(replay_opts *o, int argc, char **argv, int *nargs)
 {
-    const char *profile = NULL, *recv = NULL, *format = NULL, *from = NULL, *until = NULL;
-    const kev_cli_opt opts[] = {{"--profile", &profile, NULL},
-                                {"--ilp32", NULL, &o->world.ilp32},
-                                {"--recv-buffer", &recv, NULL},
-                                {"--verbose", NULL, &o->world.verbose},
-                                {"--salvage", NULL, &o->salvage},
-                                {"--from", &from, NULL},
-                                {"--until", &until, NULL},
-                                {"--step", NULL, &o->step},
-                                {"--report", &o->report, NULL},
-                                {"--format", &format, NULL},
-                                {"--expect", &o->expect, NULL},
-                                {"--expect-dir", &o->expect_dir, NULL},
-                                {"--update", NULL, &o->update},
-                                {"--junit", &o->junit, NULL},
-                                {"--fail-on-defect", NULL, &o->fail_on_defect},
-                                {"--quiet", NULL, &o->quiet},
-                                {"-q", NULL, &o->quiet}};
+    const char *profile = NULL, *recv = NULL, *format = NULL, *from = NULL, *to = NULL;
+    const kev_cli_opt opts[] = {{"--profile", &profile, NULL, NULL},
+                                {"--ilp32", NULL, &o->world.ilp32, NULL},
+                                {"--recv-buffer", &recv, NULL, NULL},
+                                {"--verbose", NULL, &o->world.verbose, NULL},
+                                {"--salvage", NULL, &o->salvage, NULL},
+                                {"--from", &from, NULL, NULL},
+                                {"--to", &to, NULL, NULL},
+                                {"--until", &to, NULL, "--to"},
+                                {"--step", NULL, &o->step, NULL},
+                                {"--report", &o->report, NULL, NULL},
+                                {"--format", &format, NULL, NULL},
+                                {"--expect", &o->expect, NULL, NULL},
+                                {"--expect-dir", &o->expect_dir, NULL, NULL},
+                                {"--update", NULL, &o->update, NULL},
+                                {"--junit", &o->junit, NULL, NULL},
+                                {"--fail-on-defect", NULL, &o->fail_on_defect, NULL},
+                                {"--quiet", NULL, &o->quiet, NULL},
+                                {"-q", NULL, &o->quiet, NULL}};
     int rc = kev_cli_parse("replay", argc, argv, opts, sizeof opts / sizeof opts[0],
                            replay_usage, nargs);
     if (rc != 0)
         return rc;
-    if (parse_values(o, profile, recv, format, from, until) != 0)
+    if (parse_values(o, profile, recv, format, from, to) != 0)
         return -1;
     return check_args(o, *nargs, argv + 1);
 }
@@ -394,7 +366,8 @@ static void on_line(trace_run *t, const char *p, size_t n)
 static bool passthrough(const trace_run *t)
 {
     const replay_opts *o = &t->rp->o;
-    return !o->json && !o->from.set && t->g == NULL && !t->note && t->partial.len == 0;
+    return !o->json && o->range.from.kind == KEV_BOUND_NONE && t->g == NULL && !t->note &&
+           t->partial.len == 0;
 }
 
 /* Writes whole lines unparsed, counting them. */
@@ -519,19 +492,10 @@ static void progress_end(trace_run *t)
 
 /* ------------------------------------------------------------------- feed */
 
-/* A time bound in absolute nanoseconds (a relative one from the first
- * record's time, saturating). */
-static uint64_t bound_time(const trace_run *t, const bound *b)
+/* Does the record reach the bound (kev_cli_bound_reached)? */
+static bool reaches(const trace_run *t, const kev_cli_bound *b, const kev_trace_rec *rec)
 {
-    if (!b->relative)
-        return b->v;
-    return t->first_t > UINT64_MAX - b->v ? UINT64_MAX : t->first_t + b->v;
-}
-
-/* Does the record reach the bound: index >= N, or time >= TIME? */
-static bool reaches(const trace_run *t, const bound *b, const kev_trace_rec *rec)
-{
-    return b->is_time ? rec->t_ns >= bound_time(t, b) : rec->index >= b->v;
+    return kev_cli_bound_reached(b, t->first_t, rec->index, rec->t_ns);
 }
 
 /* Records missing between two read ones: lost to damage (salvage). */
@@ -595,10 +559,11 @@ static void feed_all(trace_run *t)
         if (!t->have_first)
             t->first_t = rec.t_ns;
         t->have_first = true;
-        if (o->until.set && reaches(t, &o->until, &rec))
+        if (reaches(t, &o->range.to, &rec))
             break;
         note_gap(t, &rec);
-        t->from_reached = t->from_reached || !o->from.set || reaches(t, &o->from, &rec);
+        t->from_reached = t->from_reached || o->range.from.kind == KEV_BOUND_NONE ||
+                          reaches(t, &o->range.from, &rec);
         t->drop = !t->from_reached;
         int frc = feed_one(t, &rec);
         t->drop = false;

@@ -43,12 +43,12 @@ static int parse_args(int argc, char **argv, run_opts *o)
 {
     const char *profile = NULL, *recv_buffer = NULL;
     bool ilp32 = false, verbose = false;
-    const kev_cli_opt opts[] = {{"--profile", &profile, NULL},
-                                {"--recv-buffer", &recv_buffer, NULL},
-                                {"--report", &o->report, NULL},
-                                {"--ilp32", NULL, &ilp32},
-                                {"--verbose", NULL, &verbose},
-                                {"--fail-on-defect", NULL, &o->fail_on_defect}};
+    const kev_cli_opt opts[] = {{"--profile", &profile, NULL, NULL},
+                                {"--recv-buffer", &recv_buffer, NULL, NULL},
+                                {"--report", &o->report, NULL, NULL},
+                                {"--ilp32", NULL, &ilp32, NULL},
+                                {"--verbose", NULL, &verbose, NULL},
+                                {"--fail-on-defect", NULL, &o->fail_on_defect, NULL}};
     int nargs, rc = kev_cli_parse("run", argc, argv, opts, sizeof opts / sizeof opts[0],
                                   run_usage, &nargs);
     if (rc != 0)

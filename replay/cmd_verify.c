@@ -99,7 +99,7 @@ static int verify_one(const char *path, bool salvage)
 static int verify(int argc, char **argv)
 {
     bool salvage = false;
-    const kev_cli_opt opts[] = {{"--salvage", NULL, &salvage}};
+    const kev_cli_opt opts[] = {{"--salvage", NULL, &salvage, NULL}};
     int nargs, prc = kev_cli_parse("verify", argc, argv, opts, 1, verify_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;

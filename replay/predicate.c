@@ -215,11 +215,11 @@ void kev_pred_free(kev_pred *p)
 
 void kev_pred_cli_opts(kev_pred_cli *c, kev_cli_opt *rows)
 {
-    rows[0] = (kev_cli_opt){"--until", &c->until, NULL};
-    rows[1] = (kev_cli_opt){"--profile", &c->profile, NULL};
-    rows[2] = (kev_cli_opt){"--recv-buffer", &c->recv_buffer, NULL};
-    rows[3] = (kev_cli_opt){"--ilp32", NULL, &c->ilp32};
-    rows[4] = (kev_cli_opt){"--verbose", NULL, &c->verbose};
+    rows[0] = (kev_cli_opt){"--until", &c->until, NULL, NULL};
+    rows[1] = (kev_cli_opt){"--profile", &c->profile, NULL, NULL};
+    rows[2] = (kev_cli_opt){"--recv-buffer", &c->recv_buffer, NULL, NULL};
+    rows[3] = (kev_cli_opt){"--ilp32", NULL, &c->ilp32, NULL};
+    rows[4] = (kev_cli_opt){"--verbose", NULL, &c->verbose, NULL};
 }
 
 /* The profile: given, or the default for the predicate; refuses a pairing
