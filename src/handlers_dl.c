@@ -236,27 +236,14 @@ static void dict_set_bool(kev_value *d, const char *k, bool b)
  * Messages (S_messages, on the trace clock)
  */
 
-/* CFAbsoluteTimeGetCurrent() as "%12.8f", computed in integers from the
- * trace clock so that it is the same on every machine. */
-static void format_abs_time(uint64_t t_ns, char out[32])
-{
-    const uint64_t epoch_ns = (uint64_t)KEV_CF_EPOCH_OFFSET * 1000000000u;
-    bool neg = t_ns < epoch_ns;
-    uint64_t mag = neg ? epoch_ns - t_ns : t_ns - epoch_ns;
-    uint64_t units = (mag + 5) / 10; /* 1e-8 s, rounded half up */
-    char body[32];
-    snprintf(body, sizeof body, "%s%llu.%08llu", neg ? "-" : "",
-             (unsigned long long)(units / 100000000u),
-             (unsigned long long)(units % 100000000u));
-    snprintf(out, 32, "%12s", body);
-}
-
 void kev__messages_add(kev_world *w, const char *msg, const char *arg)
 {
     if (w->messages == NULL || kev_value_count(w->messages) >= KEV_MESSAGES_MAX)
         return;
-    char when[32], uarg[64];
-    format_abs_time(w->now, when);
+    char when[KEV_CF_TIME_CAP], uarg[64];
+    /* CFAbsoluteTimeGetCurrent() as configd computes and prints it, in
+     * every profile (docs/fidelity.md). */
+    kev__cf_time_configd(w->now, when);
     if (!kev__name_convert(w, arg, KEV_ENC_MACROMAN, uarg, sizeof uarg))
         return;
     char line[160];

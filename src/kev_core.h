@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "kev_cache.h"
+#include "kev_cftime.h"
 #include "kevrr/events.h"
 #include "kevrr/kernel.h"
 #include "kevrr/store.h"
@@ -31,8 +32,6 @@
 #define KEV_TIMER_INTERVAL_NS 6000000000ull
 /* S_messages cap (MESSAGES_MAX). */
 #define KEV_MESSAGES_MAX 100u
-/* Seconds between the Unix epoch and CFAbsoluteTime's (2001-01-01). */
-#define KEV_CF_EPOCH_OFFSET 978307200
 /* The notification configd posts (notify_post). */
 #define KEV_NETWORK_CHANGE_NOTIFICATION "com.apple.system.config.network_change"
 #define KEV_MESSAGES_KEY "Plugin:KernelEventMonitor"

@@ -32,12 +32,20 @@
 #define CODES_963 (CODES_888 | 1u << KEV_ND6_SUBCLASS)
 
 const kev_profile_def kev__profiles[KEV_PROFILE__COUNT] = {
-    [KEV_PROFILE_HARDENED] = {"hardened", KEV_VER_963, false, KEV_ENC_UTF8,
-                              KEV_ENC_UTF8, true, false, false, true, CODES_963},
-    [KEV_PROFILE_V888] = {"v888", KEV_VER_888, true, KEV_ENC_MACROMAN,
-                          KEV_ENC_ASCII, false, true, true, false, CODES_888},
-    [KEV_PROFILE_V963] = {"v963", KEV_VER_963, true, KEV_ENC_UTF8, KEV_ENC_UTF8,
-                          true, false, false, false, CODES_963},
+    [KEV_PROFILE_HARDENED] = {.name = "hardened", .version = KEV_VER_963,
+                              .faithful = false, .dl_enc = KEV_ENC_UTF8,
+                              .idle_enc = KEV_ENC_UTF8, .nat64_on_remove = true,
+                              .issues_unix_epoch = true,
+                              .code_subclasses = CODES_963},
+    [KEV_PROFILE_V888] = {.name = "v888", .version = KEV_VER_888, .faithful = true,
+                          .dl_enc = KEV_ENC_MACROMAN, .idle_enc = KEV_ENC_ASCII,
+                          .nat64_on_remove = false, .expensive_always = true,
+                          .mark_if_flags = true,
+                          .code_subclasses = CODES_888},
+    [KEV_PROFILE_V963] = {.name = "v963", .version = KEV_VER_963, .faithful = true,
+                          .dl_enc = KEV_ENC_UTF8, .idle_enc = KEV_ENC_UTF8,
+                          .nat64_on_remove = true,
+                          .code_subclasses = CODES_963},
 };
 
 const char *kev_profile_name(kev_profile p)

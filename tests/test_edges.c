@@ -125,7 +125,7 @@ KEV_TEST(stopped_batch_messages)
     tl_run_scenario(&r, KEV_PROFILE_V888, NULL,
                     "batch\nattach en1\nraw 00000000\nend\nattach en2\n");
     ASSERT_EQ_STR(tl_value(&r, "Plugin:KernelEventMonitor"),
-                  "[\"721692800.00100000: link_add en2\"]");
+                  "[\"721692800.00100005: link_add en2\"]");
     tl_free(&r);
 }
 

@@ -36,6 +36,12 @@ static const world_case world_cases[] = {
       {IF "/en0/Link", "{Active = false}"},
       {IF "/en0/LinkQuality", "(absent)"},
       {"Plugin:KernelEventMonitor", "[\"721692800.00000000: link_add en0\"]"}}},
+    /* The message log's clock is configd's double (CFDate.c): 1 ms past the
+     * second prints ...00100005, 2 ms ...00199997 (docs/fidelity.md). */
+    {"message clock 1 ms", ALL, "at 1700000000.001\nattach en0\n",
+     {{"Plugin:KernelEventMonitor", "[\"721692800.00100005: link_add en0\"]"}}},
+    {"message clock 2 ms", ALL, "at 1700000000.002\nattach en0\n",
+     {{"Plugin:KernelEventMonitor", "[\"721692800.00199997: link_add en0\"]"}}},
     {"attach tunnel has no media", ALL, "attach utun0\n",
      {{IF, "{Interfaces = [\"utun0\"]}"}, {IF "/utun0/Link", "(absent)"},
       {NULL, "  remove " IF "/utun0/Link (absent)"}}},
