@@ -277,20 +277,56 @@ static void commit(kev_world *w)
     kev__cache_close(w->cache);
 }
 
+/* ------------------------------------------------------------------------
+ * Steps: prime(), a timer tick and a batch each run between one cache_open
+ * and one cache_write, then post and write the message log.
+ */
+
+/* What a step must be able to undo: the message log as it began. */
+typedef struct step_mark {
+    size_t messages;
+    bool modified;
+} step_mark;
+
+/* cache_open, and the mark a stop rolls back to. */
+static step_mark step_begin(kev_world *w)
+{
+    step_mark m = {w->messages ? kev_value_count(w->messages) : 0, w->messages_modified};
+    kev__cache_open(w->cache);
+    w->batch_stopped = false;
+    return m;
+}
+
+/* The step crashed or hung (a defect that stops): configd never reached
+ * cache_write, post_network_changed or messages_post, so nothing the step
+ * queued reaches the store, nothing is posted, and the messages it logged
+ * are never written, neither now nor by a later step's messages_post. The
+ * simulated kernel keeps its changes (docs/fidelity.md). */
+static void step_discard(kev_world *w, const step_mark *m)
+{
+    kev__cache_close(w->cache);
+    w->network_changed = false;
+    if (w->messages)
+        kev_value_array_truncate(w->messages, m->messages);
+    w->messages_modified = m->modified;
+    if (kev__reporting(w))
+        kev__report_line(w, "  stopped: queued store changes discarded");
+}
+
 static void prime(kev_world *w)
 {
     if (kev__reporting(w))
         kev__report_line(w, "prime t=%llu.%09llu",
                          (unsigned long long)(w->t0 / 1000000000u),
                          (unsigned long long)(w->t0 % 1000000000u));
-    kev__cache_open(w->cache);
+    /* messages_init() comes after cache_open: the log starts empty. */
+    kev_value_unref(w->messages);
     w->messages = kev_value_array_new();
     w->messages_modified = false;
-    w->batch_stopped = false;
+    step_mark m = step_begin(w);
     kev__update_interfaces(w, "prime", true);
     if (w->batch_stopped) {
-        kev__cache_close(w->cache);
-        w->network_changed = false;
+        step_discard(w, &m);
     } else {
         commit(w);
         w->network_changed = true;
@@ -311,11 +347,10 @@ static void tick(kev_world *w, uint32_t n)
                          (unsigned long long)(t % 1000000000u));
     w->now = t;
     snprintf(msg, sizeof msg, "update %u (of %u)", n, KEV_TIMER_COUNT);
-    kev__cache_open(w->cache);
-    w->batch_stopped = false;
+    step_mark m = step_begin(w);
     kev__update_interfaces(w, msg, false);
     if (w->batch_stopped) {
-        kev__cache_close(w->cache);
+        step_discard(w, &m);
     } else {
         commit(w);
         kev__messages_post(w);
@@ -945,28 +980,16 @@ int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns
         kev__report_flush(w);
         return 0;
     }
-    kev__cache_open(w->cache);
-    w->batch_stopped = false;
+    step_mark m = step_begin(w);
     w->in_batch = true;
-    size_t messages_before = w->messages ? kev_value_count(w->messages) : 0;
-    bool modified_before = w->messages_modified;
     if (w->prof->faithful)
         walk_faithful(w, bytes, len);
     else
         walk_hardened(w, bytes, len);
     w->in_batch = false;
     if (w->batch_stopped) {
-        /* The original crashed or hung before cache_write: nothing queued
-         * reaches the store, no notification is posted, and the messages
-         * this batch logged are never written either. */
         w->stats.stopped++;
-        kev__cache_close(w->cache);
-        w->network_changed = false;
-        if (w->messages)
-            kev_value_array_truncate(w->messages, messages_before);
-        w->messages_modified = modified_before;
-        if (kev__reporting(w))
-            kev__report_line(w, "  stopped: queued store changes discarded");
+        step_discard(w, &m);
     } else {
         commit(w);
         post_network_changed(w);

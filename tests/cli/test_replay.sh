@@ -344,6 +344,24 @@ grep -A1 '^batch 0 ' out.txt | tail -1 >n.txt
 has_line n.txt "  capture truncated caplen=65536 origlen=72000 fed=65536"
 has_text out.txt "defect D8 record-truncated"
 
+# ---- a stop rolls back its step's messages --------------------------------
+
+# The reproduction of issue 14: a tick stops (D9) after logging
+# "update 1 (of 20) en0"; the next batch must not post that message.
+cat >stop.scn <<'EOF'
+at 1700000000.000000000
+raw 3000000001000000010000000200000001000000090000000000000000000000656e00000000000000000000000000003000000001000000010000000200000002000000090000000000000000000000656ee900000000000000000000000000
+at 1700000006.500000000
+raw 30000000010000000100000002000000030000000d0000000000000000000000656e0000000000000000000000000000
+EOF
+expect_rc 0 "$kevrr" gen stop.scn -o stop.kev
+for p in v963; do
+    "$kevrr" replay --profile "$p" stop.kev >stop.$p.txt
+    has_line stop.$p.txt "  stopped: queued store changes discarded"
+    has_line stop.$p.txt "  State:/Network/Interface/en0/Link = {Active = true}"
+    ! grep -q "KernelEventMonitor" stop.$p.txt || fail "a stopped tick's message was posted ($p)"
+done
+
 # ---- the progress bar -----------------------------------------------------
 
 if command -v script >/dev/null 2>&1; then
