@@ -2,7 +2,8 @@
  * handlers_dl.c: the link-layer side of KernelEventMonitor (ev_dlil.c and
  * the shared services of eventmon.c): interface names and store keys, the
  * message log, the interface list, link status, link quality, link issues,
- * detaching, idle routes, and v888's PROTO_* flag side effect. Also the
+ * detaching, idle routes, v1405's interface delegation, and v888's PROTO_*
+ * flag side effect. Also the
  * handler table the walker dispatches through.
  *
  * Every store read goes through the cache (cache.c Copy) and every write is
@@ -309,7 +310,9 @@ static void update_status(kev_world *w, const char *key, const bool *active,
     if (kev_value_count(d) > 0) {
         if (!only_if_different || old == NULL || !kev_value_equal(old, d))
             cset(w, key, kev_value_ref(d));
-    } else {
+    } else if (w->prof->status_remove_absent || !only_if_different || old != NULL) {
+        /* v888/v963 queue the removal even when there is nothing to remove;
+         * v1405 only when asked to or when the key exists. */
         cremove(w, key);
     }
     kev_value_unref(d);
@@ -549,6 +552,15 @@ void kev__h_proto_log(kev_world *w, kev_ev *e)
         (void)kev__ev_u32(w, KEV_OFF_PROTO_REMAINING, &remaining);
 }
 
+/* v1405 interface_update_delegation: a notify of .../InterfaceDelegation,
+ * the name through create_interface_cfstring (UTF-8: D9). */
+void kev__h_ifdelegate(kev_world *w, kev_ev *e)
+{
+    char key[KEV_KEY_CAP];
+    if (kev__if_key(w, key, e->ifname, w->prof->dl_enc, "InterfaceDelegation"))
+        cnotify(w, key);
+}
+
 void kev__h_idle_route(kev_world *w, kev_ev *e)
 {
     const kev_iface *ifp = kev_kernel_find_const(w->kernel, e->ifname);
@@ -634,4 +646,5 @@ const kev_handler_fn kev__handlers[KEV_H__COUNT] = {
     [KEV_H_IDLE_ROUTE] = kev__h_idle_route,
     [KEV_H_LINK_QUALITY] = kev__h_link_quality,
     [KEV_H_LINK_ISSUES] = kev__h_link_issues,
+    [KEV_H_IFDELEGATE] = kev__h_ifdelegate,
 };

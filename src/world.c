@@ -2,7 +2,7 @@
  * world.c: the world's lifecycle, the clock (prime and the startup timer),
  * and the batch walker: eventCallback of each profile.
  *
- * The faithful walker (v888, v963) copies the received bytes into an
+ * The faithful walker (v888, v963, v1405) copies the received bytes into an
  * emulated receive buffer (1024 bytes by default) whose tail holds
  * KEV_POISON_BYTE, and walks it with the seed's own loop: it checks
  * total_size against the received length only, never the header, and
@@ -27,7 +27,8 @@
 #include "kevrr/error.h"
 
 /* Subclasses whose case in processEvent_Apple_Network switches on (and so
- * reads) event_code: v888 breaks out of ND6 at once, v963 handles it. */
+ * reads) event_code: v888 breaks out of ND6 at once, v963 and v1405 handle
+ * it. */
 #define CODES_888 (1u << KEV_INET_SUBCLASS | 1u << KEV_DL_SUBCLASS | 1u << KEV_INET6_SUBCLASS)
 #define CODES_963 (CODES_888 | 1u << KEV_ND6_SUBCLASS)
 
@@ -35,22 +36,32 @@ const kev_profile_def kev__profiles[KEV_PROFILE__COUNT] = {
     [KEV_PROFILE_HARDENED] = {.name = "hardened", .version = KEV_VER_963,
                               .faithful = false, .dl_enc = KEV_ENC_UTF8,
                               .idle_enc = KEV_ENC_UTF8, .nat64_on_remove = true,
-                              .issues_unix_epoch = true,
+                              .issues_unix_epoch = true, .status_remove_absent = true,
                               .code_subclasses = CODES_963},
     [KEV_PROFILE_V888] = {.name = "v888", .version = KEV_VER_888, .faithful = true,
                           .dl_enc = KEV_ENC_MACROMAN, .idle_enc = KEV_ENC_ASCII,
                           .nat64_on_remove = false, .expensive_always = true,
-                          .mark_if_flags = true,
-                          .code_subclasses = CODES_888},
+                          .mark_if_flags = true, .unit_signed = true,
+                          .status_remove_absent = true, .code_subclasses = CODES_888},
     [KEV_PROFILE_V963] = {.name = "v963", .version = KEV_VER_963, .faithful = true,
                           .dl_enc = KEV_ENC_UTF8, .idle_enc = KEV_ENC_UTF8,
-                          .nat64_on_remove = true,
-                          .code_subclasses = CODES_963},
+                          .nat64_on_remove = true, .unit_signed = true,
+                          .status_remove_absent = true, .code_subclasses = CODES_963},
+    /* configd-1405.100.8 (and 1345 on): docs/configd-1405.md. */
+    [KEV_PROFILE_V1405] = {.name = "v1405", .version = KEV_VER_1405, .faithful = true,
+                           .dl_enc = KEV_ENC_UTF8, .idle_enc = KEV_ENC_UTF8,
+                           .nat64_on_remove = true, .ipv6_set_always = true,
+                           .code_subclasses = CODES_963},
 };
 
 const char *kev_profile_name(kev_profile p)
 {
     return (unsigned)p < KEV_PROFILE__COUNT ? kev__profiles[p].name : "?";
+}
+
+bool kev_profile_faithful(kev_profile p)
+{
+    return (unsigned)p < KEV_PROFILE__COUNT && kev__profiles[p].faithful;
 }
 
 int kev_profile_parse(const char *s, kev_profile *out)
@@ -419,7 +430,7 @@ static size_t format_ifname(kev_ev *e, const uint8_t *name, size_t name_len,
 
 /* copy_if_name as the seed runs it: snprintf(ifr_name, 16, "%s%d", if_name,
  * if_unit), where %s scans for a NUL with no bound (D5) and %d prints units
- * >= 2^31 as negative numbers (D11). */
+ * >= 2^31 as negative numbers (D11); v1405 prints the unit with %u. */
 static bool copy_if_name_faithful(kev_world *w, kev_ev *e)
 {
     uint32_t unit;
@@ -440,8 +451,8 @@ static bool copy_if_name_faithful(kev_world *w, kev_ev *e)
                       "%zu bytes",
                       len))
         return false;
-    size_t total = format_ifname(e, e->buf + start, len, unit, true);
-    if (unit > INT32_MAX)
+    size_t total = format_ifname(e, e->buf + start, len, unit, w->prof->unit_signed);
+    if (unit > INT32_MAX && w->prof->unit_signed)
         kev__finding(w, 11, "unit-negative", start - 4, false,
                      "unit %u prints as %d with %%d", unit, (int)(int32_t)unit);
     if (total > KEV_IFNAMSIZ - 1)
