@@ -66,6 +66,13 @@ void kev_cli_error(const char *cmd, const char *fmt, ...)
 /* True when argv[i] is "-h" or "--help". */
 bool kev_cli_is_help(const char *arg);
 
+/* The profile names of the core's profile table ("hardened, v888, v963 or
+ * v1405"), or only the faithful ones; a static string. */
+const char *kev_cli_profile_list(bool faithful_only);
+/* Prints a --help text, with "@PROFILES@" and "@FAITHFUL@" replaced by
+ * kev_cli_profile_list(false) and (true): no help lists profiles by hand. */
+void kev_cli_usage_print(const char *usage, FILE *f);
+
 /* ---- Helpers of the trace tools (gen, info, dump, verify, cut, merge) ---- */
 
 /* Exit code of kevrr verify when a trace is not whole (shares 1 with

@@ -39,9 +39,9 @@ static const char replay_usage[] =
     "a golden report (--expect, --expect-dir), or rewrite the golden (--update).\n"
     "\n"
     "core:\n"
-    "  --profile P        hardened (default), v888 or v963\n"
+    "  --profile P        @PROFILES@ (default: hardened)\n"
     "  --ilp32            emulate 32-bit (i386) arithmetic and layouts\n"
-    "  --recv-buffer N    receive buffer, 24..65536 (default: 1024 for v888/v963,\n"
+    "  --recv-buffer N    receive buffer, 24..65536 (default: 1024 for @FAITHFUL@,\n"
     "                     65536 for hardened); a longer record is cut to it\n"
     "  --verbose          configd's verbose mode (logEvent on size failures)\n"
     "  --salvage          read on past damage in the trace\n"
@@ -264,7 +264,7 @@ static int parse_values(replay_opts *o, const char *profile, const char *recv,
 {
     uint64_t rb = 0;
     if (profile && kev_profile_parse(profile, &o->world.profile) != 0) {
-        kev_cli_error("replay", "unknown profile '%s' (hardened, v888, v963)", profile);
+        kev_cli_error("replay", "unknown profile '%s' (%s)", profile, kev_cli_profile_list(false));
         return -1;
     }
     if (recv && (kev_cli_parse_u64(recv, &rb) != 0 || rb < KEV_MSG_HEADER_SIZE ||
