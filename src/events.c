@@ -181,6 +181,12 @@ const char *kev_layout_name(kev_layout l)
     return (size_t)l < sizeof names / sizeof names[0] ? names[l] : "?";
 }
 
+const char *kev_version_name(int ver)
+{
+    static const char *const names[KEV_VER__COUNT] = {"v888", "v963", "v1405"};
+    return ver >= 0 && ver < KEV_VER__COUNT ? names[ver] : "?";
+}
+
 const char *kev_handler_name(kev_handler_id h)
 {
     static const char *const names[KEV_H__COUNT] = {

@@ -83,5 +83,8 @@ const kev_event_def *kev_event_lookup(uint32_t subclass, uint32_t code);
 const kev_event_def *kev_event_table(size_t *n);
 const char *kev_layout_name(kev_layout l);
 const char *kev_handler_name(kev_handler_id h);
+/* The name of a version column: "v888", "v963", "v1405" (the faithful
+ * profile that runs it), or "?". */
+const char *kev_version_name(int ver);
 
 #endif
