@@ -349,7 +349,7 @@ has_text out.txt "defect D8 record-truncated"
 expect_rc 0 "$kevrr" replay --help
 has_text out.txt "--profile P        hardened, v888, v963 or v1405 (default: hardened)"
 expect_rc 0 "$kevrr" help run
-has_text out.txt "(default: 1024 for v888, v963 or v1405,"
+has_text out.txt "1024 for v888, v963 or v1405)"
 expect_rc 2 "$kevrr" replay --profile v2000 boot.kev
 has_text err.txt "unknown profile 'v2000' (hardened, v888, v963 or v1405)"
 
