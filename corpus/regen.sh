@@ -3,7 +3,8 @@
 # checks that it is up to date (corpus/README.md).
 #
 # Every corpus/DIR/NAME.scn has next to it the trace NAME.kev (`kevrr gen`)
-# and one golden report per profile, NAME.PROFILE.report (`kevrr replay
+# and one golden report per profile of the core's table (src/world.c),
+# NAME.PROFILE.report (`kevrr replay
 # --update`), replayed with the options of NAME.opts when that sidecar
 # exists. A file is replaced only when its bytes change, so running the
 # script twice changes nothing, and traces, goldens and sidecars left
@@ -46,7 +47,13 @@ if [ "$check" -eq 0 ] && ! "$kevrr" replay --help >/dev/null 2>&1; then
 fi
 
 export LC_ALL=C
-profiles="hardened v888 v963"
+# The profiles: the names of the core's profile table, in its order.
+profiles=$(sed -n 's/^ *\[KEV_PROFILE_[A-Z0-9]*\] = {\.name = "\([a-z0-9]*\)".*/\1/p' \
+    "$root/src/world.c" | tr '\n' ' ')
+if [ -z "$profiles" ]; then
+    echo "regen.sh: no profiles found in src/world.c" >&2
+    exit 2
+fi
 corpus=$root/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -184,7 +191,8 @@ if [ "$check" -eq 1 ]; then
     done < <(find "$corpus" -mindepth 2 -maxdepth 2 -name '*.report' | sort)
 fi
 
-# corpus/regressions/dNN-*: a faithful golden still reports defect DNN, so
+# corpus/regressions/dNN-*: a faithful golden (any profile but hardened)
+# still reports defect DNN, so
 # that a regeneration cannot quietly accept a core that no longer
 # reproduces it.
 for scn in "$corpus"/regressions/d[0-9][0-9]-*.scn; do
@@ -192,11 +200,15 @@ for scn in "$corpus"/regressions/d[0-9][0-9]-*.scn; do
     base=${scn%.scn}
     nn=$(basename "$base")
     nn=$((10#${nn:1:2}))
-    if ! cat "$base.v888.report" "$base.v963.report" 2>/dev/null | grep -q "^  defect D$nn "; then
+    goldens=()
+    for p in $profiles; do
+        [ "$p" = hardened ] || goldens+=("$base.$p.report")
+    done
+    if ! cat "${goldens[@]}" 2>/dev/null | grep -q "^  defect D$nn "; then
         if [ "$check" -eq 1 ]; then
-            fail "${base#"$root"/}: neither v888 nor v963 reports D$nn"
+            fail "${base#"$root"/}: no faithful profile reports D$nn"
         else
-            echo "regen.sh: warning: ${base#"$root"/}: neither v888 nor v963 reports D$nn" >&2
+            echo "regen.sh: warning: ${base#"$root"/}: no faithful profile reports D$nn" >&2
         fi
     fi
 done

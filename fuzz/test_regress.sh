@@ -13,9 +13,11 @@ fail() {
     echo "FAIL: $*" >&2
     exit 1
 }
-mkdir -p "$tmp/repo/fuzz"
+mkdir -p "$tmp/repo/fuzz" "$tmp/repo/src"
 cp -r "$root/scripts" "$root/corpus" "$tmp/repo/"
 cp "$root/fuzz/targets.list" "$tmp/repo/fuzz/"
+# corpus/regen.sh reads the profile names from the core's table.
+cp "$root/src/world.c" "$tmp/repo/src/"
 repo=$tmp/repo
 
 # A multi-batch input: an empty batch, then recv() failing with ENOBUFS.
@@ -26,7 +28,7 @@ case "$out" in *"reproduced 3/3: kevrr defect D12 (recv-error)"*) ;; *) fail "no
 cmp -s "$tmp/crash" "$repo/fuzz/regressions/fuzz_legacy_v963/d12-test-enobufs" ||
     fail "input not kept"
 base=$repo/corpus/regressions/d12-test-enobufs
-for f in scn kev opts hardened.report v888.report v963.report; do
+for f in scn kev opts hardened.report v888.report v963.report v1405.report; do
     [ -f "$base.$f" ] || fail "$base.$f missing"
 done
 grep -q '^error 55$' "$base.scn" || fail "scenario does not hold the failed recv(): $(cat "$base.scn")"

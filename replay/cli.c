@@ -27,6 +27,54 @@ bool kev_cli_is_help(const char *arg)
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+/* The profile names, from the core's table, as "a, b, c or d". */
+const char *kev_cli_profile_list(bool faithful_only)
+{
+    static char lists[2][KEV_PROFILE__COUNT * 16];
+    char *out = lists[faithful_only];
+    if (out[0] != '\0')
+        return out;
+    const char *names[KEV_PROFILE__COUNT];
+    int n = 0;
+    for (int p = 0; p < KEV_PROFILE__COUNT; p++)
+        if (!faithful_only || kev_profile_faithful((kev_profile)p))
+            names[n++] = kev_profile_name((kev_profile)p);
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        const char *sep = i == 0 ? "" : i == n - 1 ? " or " : ", ";
+        int w = snprintf(out + len, sizeof lists[0] - len, "%s%s", sep, names[i]);
+        if (w < 0 || (size_t)w >= sizeof lists[0] - len)
+            break;
+        len += (size_t)w;
+    }
+    return out;
+}
+
+void kev_cli_usage_print(const char *usage, FILE *f)
+{
+    static const struct {
+        const char *token;
+        bool faithful_only;
+    } subst[] = {{"@PROFILES@", false}, {"@FAITHFUL@", true}};
+    for (const char *p = usage; *p;) {
+        const char *at = strchr(p, '@');
+        size_t i = 0;
+        if (at != NULL)
+            for (; i < sizeof subst / sizeof subst[0]; i++)
+                if (strncmp(at, subst[i].token, strlen(subst[i].token)) == 0)
+                    break;
+        if (at == NULL || i == sizeof subst / sizeof subst[0]) {
+            size_t n = at ? (size_t)(at - p) + 1 : strlen(p);
+            fwrite(p, 1, n, f);
+            p += n;
+            continue;
+        }
+        fwrite(p, 1, (size_t)(at - p), f);
+        fputs(kev_cli_profile_list(subst[i].faithful_only), f);
+        p = at + strlen(subst[i].token);
+    }
+}
+
 /* Grows `*buf` so it holds at least `need` bytes; false when out of memory. */
 static bool grow(char **buf, size_t *alloc, size_t need)
 {
@@ -148,7 +196,7 @@ int kev_cli_parse(const char *cmd, int argc, char **argv, const kev_cli_opt *opt
         } else if (strcmp(a, "--") == 0) {
             only_args = true;
         } else if (kev_cli_is_help(a)) {
-            fputs(usage, stdout);
+            kev_cli_usage_print(usage, stdout);
             return 1;
         } else if (opt_take(cmd, argc, argv, &i, opts, n) != 0) {
             return -1;
@@ -586,28 +634,11 @@ int kev_cli_format_parse(const char *cmd, const char *v, bool *json)
     return 0;
 }
 
-const char *kev_cli_profile_names(void)
-{
-    static char names[256];
-    if (names[0] == '\0') {
-        size_t len = 0;
-        for (int p = 0; p < KEV_PROFILE__COUNT; p++) {
-            int n = snprintf(names + len, sizeof names - len, "%s%s", p ? ", " : "",
-                             kev_profile_name((kev_profile)p));
-            if (n < 0 || (size_t)n >= sizeof names - len)
-                break; /* cannot happen with the table's short names */
-            len += (size_t)n;
-        }
-    }
-    return names;
-}
-
 int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out)
 {
     if (kev_profile_parse(s, out) == 0)
         return 0;
-    kev_cli_error(cmd, "unknown profile '%s' (%s, or all where a list is taken)", s,
-                  kev_cli_profile_names());
+    kev_cli_error(cmd, "unknown profile '%s': %s", s, kev_cli_profile_list(false));
     return -1;
 }
 

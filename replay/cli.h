@@ -66,6 +66,13 @@ void kev_cli_error(const char *cmd, const char *fmt, ...)
 /* True when argv[i] is "-h" or "--help". */
 bool kev_cli_is_help(const char *arg);
 
+/* The profile names of the core's profile table ("hardened, v888, v963 or
+ * v1405"), or only the faithful ones; a static string. */
+const char *kev_cli_profile_list(bool faithful_only);
+/* Prints a --help text, with "@PROFILES@" and "@FAITHFUL@" replaced by
+ * kev_cli_profile_list(false) and (true): no help lists profiles by hand. */
+void kev_cli_usage_print(const char *usage, FILE *f);
+
 /* ---- Helpers of the trace tools (gen, info, dump, verify, cut, merge) ---- */
 
 /* Exit code of kevrr verify when a trace is not whole (shares 1 with
@@ -161,7 +168,7 @@ int kev_cli_range_check_resolved(const char *cmd, const char *path, const char *
 int kev_cli_format_parse(const char *cmd, const char *v, bool *json);
 
 /* A profile name, from the core's profile table. Returns 0, or -1 after
- * "kevrr CMD: unknown profile 'X' (hardened, v888, ...)". */
+ * "kevrr CMD: unknown profile 'X': hardened, v888, ..." (the table's). */
 int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out);
 
 /* A list of profiles: "v963", "v888,v963" or "all" (every profile, in the
@@ -169,10 +176,6 @@ int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out);
  * Returns 0, or -1 after a message. */
 int kev_cli_profiles_parse(const char *cmd, const char *s,
                            kev_profile out[KEV_PROFILE__COUNT], size_t *n);
-
-/* The profile names joined by ", " ("hardened, v888, v963"), for help and
- * messages: a static string built once from the profile table. */
-const char *kev_cli_profile_names(void);
 
 /* Refuses an output that is one of the inputs: the same file, by device
  * and inode (an output that does not exist yet is no input). "-" on either

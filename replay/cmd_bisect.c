@@ -37,7 +37,7 @@ static const char bisect_usage[] =
     "\n"
     "options:\n"
     "  --until PRED      the predicate (required)\n"
-    "  --profile P       hardened, v888 or v963 (default: v963 for defect,\n"
+    "  --profile P       @PROFILES@ (default: v963 for defect,\n"
     "                    hardened otherwise)\n"
     "  --ilp32           emulate 32-bit (i386) arithmetic and layouts\n"
     "  --recv-buffer N   receive buffer size, 24..65536\n"

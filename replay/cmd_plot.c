@@ -30,12 +30,13 @@ static const char plot_usage[] =
     "per interface, a mark per event coloured by kind (legend at the bottom;\n"
     "hover a mark for its record), failed recv()s as red lines, damaged framing\n"
     "as a black cross. With --profile, replay the trace through the core too\n"
-    "(its snapshot loaded first) and mark every batch with a defect (v888,\n"
-    "v963) or a diagnostic (hardened); the tooltip names the finding.\n"
+    "(its snapshot loaded first) and mark every batch with a defect\n"
+    "(@FAITHFUL@) or a diagnostic (hardened); the tooltip names the\n"
+    "finding.\n"
     "\n"
     "options:\n"
     "  -o FILE.svg      the SVG to write ('-': standard output)\n"
-    "  --profile P      replay with hardened, v888 or v963\n"
+    "  --profile P      replay with @PROFILES@\n"
     "  --width N        width in pixels, 600..20000 (default 1200)\n"
     "  -h, --help       this help\n"
     "\n"
@@ -943,9 +944,10 @@ static void footer_findings(plot *p)
 {
     footer_open(p, 1, p->findings > 0);
     if (!p->replay) {
-        fputs("Not replayed: run with --profile hardened, v888 or v963 to mark defects and "
-              "diagnostics.</text>\n",
-              p->f);
+        fprintf(p->f,
+                "Not replayed: run with --profile %s to mark defects and "
+                "diagnostics.</text>\n",
+                kev_cli_profile_list(false));
         return;
     }
     bool hardened = p->profile == KEV_PROFILE_HARDENED;
@@ -1029,7 +1031,7 @@ static int parse_args(plot *p, int argc, char **argv)
         return -1;
     }
     if (profile != NULL && kev_profile_parse(profile, &p->profile) != 0) {
-        kev_cli_error("plot", "unknown profile '%s' (hardened, v888, v963)", profile);
+        kev_cli_error("plot", "unknown profile '%s' (%s)", profile, kev_cli_profile_list(false));
         return -1;
     }
     if (width != NULL &&

@@ -40,7 +40,7 @@ static const char reduce_usage[] =
     "  -o SMALL          the trace to write ('-': standard output)\n"
     "  --until PRED      the predicate to keep true (required)\n"
     "  --max-tests N     stop after N evaluations (default 20000)\n"
-    "  --profile P       hardened, v888 or v963 (default: v963 for defect,\n"
+    "  --profile P       @PROFILES@ (default: v963 for defect,\n"
     "                    hardened otherwise)\n"
     "  --ilp32           emulate 32-bit (i386) arithmetic and layouts\n"
     "  --recv-buffer N   receive buffer size, 24..65536\n"

@@ -18,10 +18,10 @@ static const char run_usage[] =
     "print the report (docs/report-format.md).\n"
     "\n"
     "options:\n"
-    "  --profile P        hardened (default), v888 or v963\n"
+    "  --profile P        @PROFILES@ (default: hardened)\n"
     "  --ilp32            emulate 32-bit (i386) arithmetic and layouts\n"
-    "  --recv-buffer N    receive buffer size (default: 1024 for v888/v963,\n"
-    "                     65536 for hardened)\n"
+    "  --recv-buffer N    receive buffer size (default: 65536 for hardened,\n"
+    "                     1024 for @FAITHFUL@)\n"
     "  --verbose          configd's verbose mode (logEvent on size failures)\n"
     "  --report FILE      write the report to FILE instead of stdout\n"
     "  --fail-on-defect   exit 4 when a defect is reported\n"
@@ -57,7 +57,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
     o->world.ilp32 = ilp32;
     o->world.verbose = verbose;
     if (profile && kev_profile_parse(profile, &o->world.profile) != 0) {
-        kev_cli_error("run", "unknown profile '%s' (hardened, v888, v963)", profile);
+        kev_cli_error("run", "unknown profile '%s' (%s)", profile, kev_cli_profile_list(false));
         return -1;
     }
     uint64_t rb = 0;

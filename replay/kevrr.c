@@ -60,7 +60,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "kevrr: no command '%s'; see kevrr help\n", argv[2]);
             return KEV_EXIT_USAGE;
         }
-        fputs(c->usage, stdout);
+        kev_cli_usage_print(c->usage, stdout);
         return KEV_EXIT_OK;
     }
     const kev_cmd *c = find(name);

@@ -232,12 +232,13 @@ static int setup_profile(const char *cmd, const kev_pred_cli *c, const kev_pred 
         return 0;
     }
     if (kev_profile_parse(c->profile, &o->profile) != 0) {
-        kev_cli_error(cmd, "unknown profile '%s' (hardened, v888, v963)", c->profile);
+        kev_cli_error(cmd, "unknown profile '%s' (%s)", c->profile, kev_cli_profile_list(false));
         return -1;
     }
-    bool faithful = o->profile != KEV_PROFILE_HARDENED;
+    bool faithful = kev_profile_faithful(o->profile);
     if (p->kind == KEV_PRED_DEFECT && !faithful) {
-        kev_cli_error(cmd, "only v888 and v963 report defects: use diag with hardened");
+        kev_cli_error(cmd, "only %s report defects: use diag with hardened",
+                      kev_cli_profile_list(true));
         return -1;
     }
     if (p->kind == KEV_PRED_DIAG && faithful) {

@@ -97,6 +97,7 @@ echo "wrote fuzz/regressions/$target/$name"
 case "$target" in
 fuzz_legacy_v888) profile=v888 ;;
 fuzz_legacy_v963) profile=v963 ;;
+fuzz_legacy_v1405) profile=v1405 ;;
 *) profile=hardened ;;
 esac
 multi=()

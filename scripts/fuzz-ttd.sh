@@ -26,9 +26,10 @@ trials=5
 only=""
 # Defects each faithful profile has that a batch input reaches on LP64
 # (tests/defect_cases.h, docs/fidelity.md): not D13/D14 (ILP32), not D18
-# (it needs an interface snapshot); D9 is v963's alone, D17 v888's.
+# (it needs an interface snapshot); D9 is v963's and v1405's, D17 v888's.
 defects_v888="1 2 3 4 5 6 7 8 10 11 12 15 16 17"
 defects_v963="1 2 3 4 5 6 7 8 9 10 11 12 15 16"
+defects_v1405="1 2 3 4 5 6 7 8 9 10 11 12 15 16"
 
 # table RESULTS: one row per defect and profile, one column per condition:
 # the median in seconds ("≥ CAP" when it is the cap) and the trials found.
@@ -100,7 +101,7 @@ trial() {
     python3 -c "import sys; print(f'{min(float(sys.argv[2]) - float(sys.argv[1]), $cap):.2f}', '$found')" "$start" "$end"
 }
 
-for p in v888 v963; do
+for p in v888 v963 v1405; do
     mkdir -p "$tmp/seeds_$p"
     (cd "$tmp/seeds_$p" && python3 -m zipfile -e "$out/fuzz_legacy_${p}_seed_corpus.zip" .)
     ids=defects_$p

@@ -1,11 +1,13 @@
 /*
  * events.c: the event table (kevrr/events.h). One row per (subclass, code)
- * of the Apple network class that either seed version handles or
+ * of the Apple network class that some configd version handles or
  * explicitly ignores, sorted by (subclass, code) for binary search.
  *
  * Columns: check = the dataLen each version requires (s4.1), reads = the
  * highest payload byte each version actually reads plus one (LP64; the
- * name scan of copy_if_name is separate), handler per version.
+ * name scan of copy_if_name is separate), handler per version, in the
+ * order v888, v963, v1405 (docs/configd-1405.md: 1405's switch is 963's
+ * plus IFDELEGATE_CHANGED).
  */
 #include "kevrr/events.h"
 
@@ -14,16 +16,19 @@
 #include "kevrr/wire.h"
 
 #define LD KEV_EVF_LINK_DATA
-/* A code both versions handle the same way. */
+/* A code every version handles the same way. */
 #define BOTH(sub, code, lay, fl, chk, rd, h)                                  \
-    {sub, code, #code, lay, fl, {chk, chk}, {rd, rd}, {h, h}}
-/* A code only v963 handles (v888 ignores it). */
-#define ONLY963(sub, code, lay, fl, chk, rd, h)                               \
-    {sub, code, #code, lay, fl, {0, chk}, {0, rd}, {KEV_H_NONE, h}}
-/* A code both versions ignore. */
+    {sub, code, #code, lay, fl, {chk, chk, chk}, {rd, rd, rd}, {h, h, h}}
+/* A code v963 and v1405 handle (v888 ignores it). */
+#define SINCE963(sub, code, lay, fl, chk, rd, h)                              \
+    {sub, code, #code, lay, fl, {0, chk, chk}, {0, rd, rd}, {KEV_H_NONE, h, h}}
+/* A code only v1405 handles. */
+#define ONLY1405(sub, code, lay, fl, chk, rd, h)                              \
+    {sub, code, #code, lay, fl, {0, 0, chk}, {0, 0, rd}, {KEV_H_NONE, KEV_H_NONE, h}}
+/* A code every version ignores. */
 #define IGNORED(sub, code, lay) IGNORED_AS(sub, code, #code, lay)
 #define IGNORED_AS(sub, code, name, lay)                                      \
-    {sub, code, name, lay, 0, {0, 0}, {0, 0}, {KEV_H_NONE, KEV_H_NONE}}
+    {sub, code, name, lay, 0, {0, 0, 0}, {0, 0, 0}, {KEV_H_NONE, KEV_H_NONE, KEV_H_NONE}}
 
 #define IN KEV_INET_SUBCLASS
 #define DL KEV_DL_SUBCLASS
@@ -64,9 +69,9 @@ static const kev_event_def table[] = {
     BOTH(DL, KEV_DL_LINK_OFF, KEV_L_NET_EVENT_DATA, LD, 24, 24, KEV_H_LINK_STATUS),
     BOTH(DL, KEV_DL_LINK_ON, KEV_L_NET_EVENT_DATA, LD, 24, 24, KEV_H_LINK_STATUS),
     {DL, KEV_DL_PROTO_ATTACHED, "KEV_DL_PROTO_ATTACHED", KEV_L_DL_PROTO_DATA, LD,
-     {32, 32}, {32, 32}, {KEV_H_PROTO_MARK, KEV_H_PROTO_LOG}},
+     {32, 32, 32}, {32, 32, 32}, {KEV_H_PROTO_MARK, KEV_H_PROTO_LOG, KEV_H_PROTO_LOG}},
     {DL, KEV_DL_PROTO_DETACHED, "KEV_DL_PROTO_DETACHED", KEV_L_DL_PROTO_DATA, LD,
-     {32, 32}, {32, 32}, {KEV_H_PROTO_MARK, KEV_H_PROTO_LOG}},
+     {32, 32, 32}, {32, 32, 32}, {KEV_H_PROTO_MARK, KEV_H_PROTO_LOG, KEV_H_PROTO_LOG}},
     IGNORED(DL, KEV_DL_LINK_ADDRESS_CHANGED, KEV_L_NET_EVENT_DATA),
     IGNORED(DL, KEV_DL_WAKEFLAGS_CHANGED, KEV_L_NET_EVENT_DATA),
     BOTH(DL, KEV_DL_IF_IDLE_ROUTE_REFCNT, KEV_L_NET_EVENT_DATA, LD, 24, 24,
@@ -80,13 +85,15 @@ static const kev_event_def table[] = {
     IGNORED(DL, KEV_DL_MASTER_ELECTED, KEV_L_NONE),
     /* D6: checks 24, reads modid, timestamp and info up to +68. */
     BOTH(DL, KEV_DL_ISSUES, KEV_L_DL_ISSUES, LD, 24, 68, KEV_H_LINK_ISSUES),
-    IGNORED(DL, KEV_DL_IFDELEGATE_CHANGED, KEV_L_NET_EVENT_DATA),
+    /* v1405 notifies .../InterfaceDelegation (ev_dlil.c 622-639). */
+    ONLY1405(DL, KEV_DL_IFDELEGATE_CHANGED, KEV_L_NET_EVENT_DATA, LD, 24, 24,
+             KEV_H_IFDELEGATE),
     IGNORED(DL, KEV_DL_AWDL_RESTRICTED, KEV_L_NET_EVENT_DATA),
     IGNORED(DL, KEV_DL_AWDL_UNRESTRICTED, KEV_L_NET_EVENT_DATA),
     IGNORED(DL, KEV_DL_RRC_STATE_CHANGED, KEV_L_DL_RRC_STATE),
     IGNORED(DL, KEV_DL_QOS_MODE_CHANGED, KEV_L_NET_EVENT_DATA),
 
-    /* NETPOLICY (3), SOCKET (4): both versions break out at once. */
+    /* NETPOLICY (3), SOCKET (4): every version breaks out at once. */
     IGNORED_AS(KEV_NETPOLICY_SUBCLASS, 1, "KEV_NETPOLICY_IFDENIED", KEV_L_NONE),
     IGNORED_AS(KEV_NETPOLICY_SUBCLASS, 2, "KEV_NETPOLICY_IFFAILED", KEV_L_NONE),
     IGNORED_AS(KEV_NETPOLICY_SUBCLASS, 3, "KEV_NETPOLICY_NETDENIED", KEV_L_NONE),
@@ -101,10 +108,10 @@ static const kev_event_def table[] = {
     BOTH(I6, KEV_INET6_NEW_LL_ADDR, KEV_L_IN6_DATA, LD, 168, 24, KEV_H_IPV6_UPDATE),
     BOTH(I6, KEV_INET6_NEW_RTADV_ADDR, KEV_L_IN6_DATA, LD, 168, 24,
          KEV_H_IPV6_UPDATE),
-    /* v888 re-reads IPv6 on DEFROUTER; v963 ignores it. */
+    /* v888 re-reads IPv6 on DEFROUTER; v963 and v1405 ignore it. */
     {I6, KEV_INET6_DEFROUTER, "KEV_INET6_DEFROUTER", KEV_L_IN6_DATA, LD,
-     {168, 0}, {24, 0}, {KEV_H_IPV6_UPDATE, KEV_H_NONE}},
-    ONLY963(I6, KEV_INET6_REQUEST_NAT64_PREFIX, KEV_L_IN6_DATA, LD, 168, 24,
+     {168, 0, 0}, {24, 0, 0}, {KEV_H_IPV6_UPDATE, KEV_H_NONE, KEV_H_NONE}},
+    SINCE963(I6, KEV_INET6_REQUEST_NAT64_PREFIX, KEV_L_IN6_DATA, LD, 168, 24,
             KEV_H_NAT64_REQUEST),
 
     /* ND6 (7): v888 ignores the whole subclass. */
@@ -113,13 +120,13 @@ static const kev_event_def table[] = {
     IGNORED(ND, KEV_ND6_NDALIVE, KEV_L_ND6_EVENT),
     IGNORED(ND, KEV_ND6_DAD_FAILURE, KEV_L_ND6_EVENT),
     IGNORED(ND, KEV_ND6_DAD_SUCCESS, KEV_L_ND6_EVENT),
-    ONLY963(ND, KEV_ND6_ADDR_DETACHED, KEV_L_ND6_EVENT, LD, 44, 24,
+    SINCE963(ND, KEV_ND6_ADDR_DETACHED, KEV_L_ND6_EVENT, LD, 44, 24,
             KEV_H_ND6_UPDATE),
-    ONLY963(ND, KEV_ND6_ADDR_DEPRECATED, KEV_L_ND6_EVENT, LD, 44, 24,
+    SINCE963(ND, KEV_ND6_ADDR_DEPRECATED, KEV_L_ND6_EVENT, LD, 44, 24,
             KEV_H_ND6_UPDATE),
-    ONLY963(ND, KEV_ND6_ADDR_EXPIRED, KEV_L_ND6_EVENT, LD, 44, 24,
+    SINCE963(ND, KEV_ND6_ADDR_EXPIRED, KEV_L_ND6_EVENT, LD, 44, 24,
             KEV_H_ND6_UPDATE),
-    ONLY963(ND, KEV_ND6_RTR_EXPIRED, KEV_L_ND6_EVENT, LD, 44, 24,
+    SINCE963(ND, KEV_ND6_RTR_EXPIRED, KEV_L_ND6_EVENT, LD, 44, 24,
             KEV_H_RTR_EXPIRED),
     IGNORED(ND, KEV_ND6_PFX_EXPIRED, KEV_L_ND6_EVENT),
 
@@ -174,6 +181,12 @@ const char *kev_layout_name(kev_layout l)
     return (size_t)l < sizeof names / sizeof names[0] ? names[l] : "?";
 }
 
+const char *kev_version_name(int ver)
+{
+    static const char *const names[KEV_VER__COUNT] = {"v888", "v963", "v1405"};
+    return ver >= 0 && ver < KEV_VER__COUNT ? names[ver] : "?";
+}
+
 const char *kev_handler_name(kev_handler_id h)
 {
     static const char *const names[KEV_H__COUNT] = {
@@ -183,6 +196,7 @@ const char *kev_handler_name(kev_handler_id h)
         "nat64_prefix_request", "ipv6_router_expired", "link_add",
         "interface_detaching", "link_remove", "link_update_status",
         "mark_if_up/mark_if_down", "log only", "interface_update_idle_state",
-        "interface_update_quality_metric", "interface_update_link_issues"};
+        "interface_update_quality_metric", "interface_update_link_issues",
+        "interface_update_delegation"};
     return (size_t)h < KEV_H__COUNT ? names[h] : "?";
 }

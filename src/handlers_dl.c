@@ -2,7 +2,8 @@
  * handlers_dl.c: the link-layer side of KernelEventMonitor (ev_dlil.c and
  * the shared services of eventmon.c): interface names and store keys, the
  * message log, the interface list, link status, link quality, link issues,
- * detaching, idle routes, and v888's PROTO_* flag side effect. Also the
+ * detaching, idle routes, v1405's interface delegation, and v888's PROTO_*
+ * flag side effect. Also the
  * handler table the walker dispatches through.
  *
  * Every store read goes through the cache (cache.c Copy) and every write is
@@ -236,27 +237,14 @@ static void dict_set_bool(kev_value *d, const char *k, bool b)
  * Messages (S_messages, on the trace clock)
  */
 
-/* CFAbsoluteTimeGetCurrent() as "%12.8f", computed in integers from the
- * trace clock so that it is the same on every machine. */
-static void format_abs_time(uint64_t t_ns, char out[32])
-{
-    const uint64_t epoch_ns = (uint64_t)KEV_CF_EPOCH_OFFSET * 1000000000u;
-    bool neg = t_ns < epoch_ns;
-    uint64_t mag = neg ? epoch_ns - t_ns : t_ns - epoch_ns;
-    uint64_t units = (mag + 5) / 10; /* 1e-8 s, rounded half up */
-    char body[32];
-    snprintf(body, sizeof body, "%s%llu.%08llu", neg ? "-" : "",
-             (unsigned long long)(units / 100000000u),
-             (unsigned long long)(units % 100000000u));
-    snprintf(out, 32, "%12s", body);
-}
-
 void kev__messages_add(kev_world *w, const char *msg, const char *arg)
 {
     if (w->messages == NULL || kev_value_count(w->messages) >= KEV_MESSAGES_MAX)
         return;
-    char when[32], uarg[64];
-    format_abs_time(w->now, when);
+    char when[KEV_CF_TIME_CAP], uarg[64];
+    /* CFAbsoluteTimeGetCurrent() as configd computes and prints it, in
+     * every profile (docs/fidelity.md). */
+    kev__cf_time_configd(w->now, when);
     if (!kev__name_convert(w, arg, KEV_ENC_MACROMAN, uarg, sizeof uarg))
         return;
     char line[160];
@@ -322,7 +310,9 @@ static void update_status(kev_world *w, const char *key, const bool *active,
     if (kev_value_count(d) > 0) {
         if (!only_if_different || old == NULL || !kev_value_equal(old, d))
             cset(w, key, kev_value_ref(d));
-    } else {
+    } else if (w->prof->status_remove_absent || !only_if_different || old != NULL) {
+        /* v888/v963 queue the removal even when there is nothing to remove;
+         * v1405 only when asked to or when the key exists. */
         cremove(w, key);
     }
     kev_value_unref(d);
@@ -562,6 +552,15 @@ void kev__h_proto_log(kev_world *w, kev_ev *e)
         (void)kev__ev_u32(w, KEV_OFF_PROTO_REMAINING, &remaining);
 }
 
+/* v1405 interface_update_delegation: a notify of .../InterfaceDelegation,
+ * the name through create_interface_cfstring (UTF-8: D9). */
+void kev__h_ifdelegate(kev_world *w, kev_ev *e)
+{
+    char key[KEV_KEY_CAP];
+    if (kev__if_key(w, key, e->ifname, w->prof->dl_enc, "InterfaceDelegation"))
+        cnotify(w, key);
+}
+
 void kev__h_idle_route(kev_world *w, kev_ev *e)
 {
     const kev_iface *ifp = kev_kernel_find_const(w->kernel, e->ifname);
@@ -647,4 +646,5 @@ const kev_handler_fn kev__handlers[KEV_H__COUNT] = {
     [KEV_H_IDLE_ROUTE] = kev__h_idle_route,
     [KEV_H_LINK_QUALITY] = kev__h_link_quality,
     [KEV_H_LINK_ISSUES] = kev__h_link_issues,
+    [KEV_H_IFDELEGATE] = kev__h_ifdelegate,
 };

@@ -110,7 +110,9 @@ static kev_value *copy_if(kev_world *w, const family_def *f, const char *key,
 }
 
 /* updateStore: write when absent or different, and flag the change even
- * when nothing is written. Consumes `arr`, `d` and `old`. */
+ * when nothing is written. v1405's IPv6 writes whatever it built, changed or
+ * not, and flags only a change (ev_ipv6.c 1405 226-253). Consumes `arr`,
+ * `d` and `old`. */
 static void update_store(kev_world *w, const family_def *f, const char *key,
                          kev_value *old, kev_value *d, addr_arrays *arr)
 {
@@ -119,15 +121,16 @@ static void update_store(kev_world *w, const family_def *f, const char *key,
             (void)kev_value_dict_set(d, f->props[i], arr->a[i]);
         else
             kev_value_unref(arr->a[i]);
-    if (d != NULL && (old == NULL || !kev_value_equal(old, d))) {
-        if (kev_value_count(d) > 0) {
-            int rc = kev__cache_set(w->cache, key, kev_value_ref(d));
-            (void)rc;
-        } else if (old != NULL) {
+    bool changed = d != NULL && (old == NULL || !kev_value_equal(old, d));
+    bool write = changed || (d != NULL && f == &fam_v6 && w->prof->ipv6_set_always);
+    if (write) {
+        if (kev_value_count(d) > 0)
+            (void)kev__cache_set(w->cache, key, kev_value_ref(d));
+        else if (old != NULL)
             (void)kev__cache_remove(w->cache, key);
-        }
-        w->network_changed = true;
     }
+    if (changed)
+        w->network_changed = true;
     kev_value_unref(d);
     kev_value_unref(old);
 }

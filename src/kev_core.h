@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "kev_cache.h"
+#include "kev_cftime.h"
 #include "kevrr/events.h"
 #include "kevrr/kernel.h"
 #include "kevrr/store.h"
@@ -31,8 +32,6 @@
 #define KEV_TIMER_INTERVAL_NS 6000000000ull
 /* S_messages cap (MESSAGES_MAX). */
 #define KEV_MESSAGES_MAX 100u
-/* Seconds between the Unix epoch and CFAbsoluteTime's (2001-01-01). */
-#define KEV_CF_EPOCH_OFFSET 978307200
 /* The notification configd posts (notify_post). */
 #define KEV_NETWORK_CHANGE_NOTIFICATION "com.apple.system.config.network_change"
 #define KEV_MESSAGES_KEY "Plugin:KernelEventMonitor"
@@ -49,7 +48,7 @@ typedef enum kev_enc {
 
 typedef struct kev_profile_def {
     const char *name;
-    int version;         /* KEV_VER_888 or KEV_VER_963: handlers and checks */
+    int version;         /* KEV_VER_*: the event table's column (handlers, checks) */
     bool faithful;       /* emulate buffer, poison and defects */
     kev_enc dl_enc;      /* create_interface_cfstring's encoding */
     kev_enc idle_enc;    /* IdleRoute's encoding */
@@ -57,6 +56,10 @@ typedef struct kev_profile_def {
     bool expensive_always;  /* v888 computes Expensive whatever Active is */
     bool mark_if_flags;     /* v888 PROTO_* side effect */
     bool issues_unix_epoch; /* hardened: TimeStamp converted (fixes D15) */
+    bool unit_signed;       /* copy_if_name prints the unit with %d (v888, v963; D11) */
+    bool status_remove_absent; /* link status queues the removal of an absent
+                                * Link even when only_if_different (v888, v963) */
+    bool ipv6_set_always;   /* IPv6 keys are set even when unchanged (v1405) */
     uint32_t code_subclasses; /* bit s: the subclass-s case reads event_code */
 } kev_profile_def;
 
@@ -171,6 +174,7 @@ void kev__h_proto_log(kev_world *w, kev_ev *e);
 void kev__h_idle_route(kev_world *w, kev_ev *e);
 void kev__h_link_quality(kev_world *w, kev_ev *e);
 void kev__h_link_issues(kev_world *w, kev_ev *e);
+void kev__h_ifdelegate(kev_world *w, kev_ev *e);
 void kev__h_ipv4_update(kev_world *w, kev_ev *e);
 void kev__h_arp_collision(kev_world *w, kev_ev *e);
 void kev__h_port_in_use(kev_world *w, kev_ev *e);

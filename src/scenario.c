@@ -1117,6 +1117,7 @@ static const stmt_def stmt_table[] = {
     {"proto", "attached", ev_proto, DL, KEV_DL_PROTO_ATTACHED, ODL, 0},
     {"proto", "detached", ev_proto, DL, KEV_DL_PROTO_DETACHED, ODL, 0},
     {"idle", NULL, ev_link, DL, KEV_DL_IF_IDLE_ROUTE_REFCNT, ODL, 0},
+    {"delegate", NULL, ev_link, DL, KEV_DL_IFDELEGATE_CHANGED, ODL, 0},
     {"lqm", NULL, ev_lqm, DL, KEV_DL_LINK_QUALITY_METRIC_CHANGED, ODL, 0},
     {"issues", NULL, ev_issues, DL, KEV_DL_ISSUES, ODL, 0},
     {"inet", "add", ev_inet, IN, KEV_INET_NEW_ADDR, ODL | O_DEST4, 0},

@@ -2,7 +2,7 @@
  * world.c: the world's lifecycle, the clock (prime and the startup timer),
  * and the batch walker: eventCallback of each profile.
  *
- * The faithful walker (v888, v963) copies the received bytes into an
+ * The faithful walker (v888, v963, v1405) copies the received bytes into an
  * emulated receive buffer (1024 bytes by default) whose tail holds
  * KEV_POISON_BYTE, and walks it with the seed's own loop: it checks
  * total_size against the received length only, never the header, and
@@ -27,22 +27,41 @@
 #include "kevrr/error.h"
 
 /* Subclasses whose case in processEvent_Apple_Network switches on (and so
- * reads) event_code: v888 breaks out of ND6 at once, v963 handles it. */
+ * reads) event_code: v888 breaks out of ND6 at once, v963 and v1405 handle
+ * it. */
 #define CODES_888 (1u << KEV_INET_SUBCLASS | 1u << KEV_DL_SUBCLASS | 1u << KEV_INET6_SUBCLASS)
 #define CODES_963 (CODES_888 | 1u << KEV_ND6_SUBCLASS)
 
 const kev_profile_def kev__profiles[KEV_PROFILE__COUNT] = {
-    [KEV_PROFILE_HARDENED] = {"hardened", KEV_VER_963, false, KEV_ENC_UTF8,
-                              KEV_ENC_UTF8, true, false, false, true, CODES_963},
-    [KEV_PROFILE_V888] = {"v888", KEV_VER_888, true, KEV_ENC_MACROMAN,
-                          KEV_ENC_ASCII, false, true, true, false, CODES_888},
-    [KEV_PROFILE_V963] = {"v963", KEV_VER_963, true, KEV_ENC_UTF8, KEV_ENC_UTF8,
-                          true, false, false, false, CODES_963},
+    [KEV_PROFILE_HARDENED] = {.name = "hardened", .version = KEV_VER_963,
+                              .faithful = false, .dl_enc = KEV_ENC_UTF8,
+                              .idle_enc = KEV_ENC_UTF8, .nat64_on_remove = true,
+                              .issues_unix_epoch = true, .status_remove_absent = true,
+                              .code_subclasses = CODES_963},
+    [KEV_PROFILE_V888] = {.name = "v888", .version = KEV_VER_888, .faithful = true,
+                          .dl_enc = KEV_ENC_MACROMAN, .idle_enc = KEV_ENC_ASCII,
+                          .nat64_on_remove = false, .expensive_always = true,
+                          .mark_if_flags = true, .unit_signed = true,
+                          .status_remove_absent = true, .code_subclasses = CODES_888},
+    [KEV_PROFILE_V963] = {.name = "v963", .version = KEV_VER_963, .faithful = true,
+                          .dl_enc = KEV_ENC_UTF8, .idle_enc = KEV_ENC_UTF8,
+                          .nat64_on_remove = true, .unit_signed = true,
+                          .status_remove_absent = true, .code_subclasses = CODES_963},
+    /* configd-1405.100.8 (and 1345 on): docs/configd-1405.md. */
+    [KEV_PROFILE_V1405] = {.name = "v1405", .version = KEV_VER_1405, .faithful = true,
+                           .dl_enc = KEV_ENC_UTF8, .idle_enc = KEV_ENC_UTF8,
+                           .nat64_on_remove = true, .ipv6_set_always = true,
+                           .code_subclasses = CODES_963},
 };
 
 const char *kev_profile_name(kev_profile p)
 {
     return (unsigned)p < KEV_PROFILE__COUNT ? kev__profiles[p].name : "?";
+}
+
+bool kev_profile_faithful(kev_profile p)
+{
+    return (unsigned)p < KEV_PROFILE__COUNT && kev__profiles[p].faithful;
 }
 
 int kev_profile_parse(const char *s, kev_profile *out)
@@ -269,20 +288,56 @@ static void commit(kev_world *w)
     kev__cache_close(w->cache);
 }
 
+/* ------------------------------------------------------------------------
+ * Steps: prime(), a timer tick and a batch each run between one cache_open
+ * and one cache_write, then post and write the message log.
+ */
+
+/* What a step must be able to undo: the message log as it began. */
+typedef struct step_mark {
+    size_t messages;
+    bool modified;
+} step_mark;
+
+/* cache_open, and the mark a stop rolls back to. */
+static step_mark step_begin(kev_world *w)
+{
+    step_mark m = {w->messages ? kev_value_count(w->messages) : 0, w->messages_modified};
+    kev__cache_open(w->cache);
+    w->batch_stopped = false;
+    return m;
+}
+
+/* The step crashed or hung (a defect that stops): configd never reached
+ * cache_write, post_network_changed or messages_post, so nothing the step
+ * queued reaches the store, nothing is posted, and the messages it logged
+ * are never written, neither now nor by a later step's messages_post. The
+ * simulated kernel keeps its changes (docs/fidelity.md). */
+static void step_discard(kev_world *w, const step_mark *m)
+{
+    kev__cache_close(w->cache);
+    w->network_changed = false;
+    if (w->messages)
+        kev_value_array_truncate(w->messages, m->messages);
+    w->messages_modified = m->modified;
+    if (kev__reporting(w))
+        kev__report_line(w, "  stopped: queued store changes discarded");
+}
+
 static void prime(kev_world *w)
 {
     if (kev__reporting(w))
         kev__report_line(w, "prime t=%llu.%09llu",
                          (unsigned long long)(w->t0 / 1000000000u),
                          (unsigned long long)(w->t0 % 1000000000u));
-    kev__cache_open(w->cache);
+    /* messages_init() comes after cache_open: the log starts empty. */
+    kev_value_unref(w->messages);
     w->messages = kev_value_array_new();
     w->messages_modified = false;
-    w->batch_stopped = false;
+    step_mark m = step_begin(w);
     kev__update_interfaces(w, "prime", true);
     if (w->batch_stopped) {
-        kev__cache_close(w->cache);
-        w->network_changed = false;
+        step_discard(w, &m);
     } else {
         commit(w);
         w->network_changed = true;
@@ -303,11 +358,10 @@ static void tick(kev_world *w, uint32_t n)
                          (unsigned long long)(t % 1000000000u));
     w->now = t;
     snprintf(msg, sizeof msg, "update %u (of %u)", n, KEV_TIMER_COUNT);
-    kev__cache_open(w->cache);
-    w->batch_stopped = false;
+    step_mark m = step_begin(w);
     kev__update_interfaces(w, msg, false);
     if (w->batch_stopped) {
-        kev__cache_close(w->cache);
+        step_discard(w, &m);
     } else {
         commit(w);
         kev__messages_post(w);
@@ -376,7 +430,7 @@ static size_t format_ifname(kev_ev *e, const uint8_t *name, size_t name_len,
 
 /* copy_if_name as the seed runs it: snprintf(ifr_name, 16, "%s%d", if_name,
  * if_unit), where %s scans for a NUL with no bound (D5) and %d prints units
- * >= 2^31 as negative numbers (D11). */
+ * >= 2^31 as negative numbers (D11); v1405 prints the unit with %u. */
 static bool copy_if_name_faithful(kev_world *w, kev_ev *e)
 {
     uint32_t unit;
@@ -397,8 +451,8 @@ static bool copy_if_name_faithful(kev_world *w, kev_ev *e)
                       "%zu bytes",
                       len))
         return false;
-    size_t total = format_ifname(e, e->buf + start, len, unit, true);
-    if (unit > INT32_MAX)
+    size_t total = format_ifname(e, e->buf + start, len, unit, w->prof->unit_signed);
+    if (unit > INT32_MAX && w->prof->unit_signed)
         kev__finding(w, 11, "unit-negative", start - 4, false,
                      "unit %u prints as %d with %%d", unit, (int)(int32_t)unit);
     if (total > KEV_IFNAMSIZ - 1)
@@ -937,28 +991,16 @@ int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns
         kev__report_flush(w);
         return 0;
     }
-    kev__cache_open(w->cache);
-    w->batch_stopped = false;
+    step_mark m = step_begin(w);
     w->in_batch = true;
-    size_t messages_before = w->messages ? kev_value_count(w->messages) : 0;
-    bool modified_before = w->messages_modified;
     if (w->prof->faithful)
         walk_faithful(w, bytes, len);
     else
         walk_hardened(w, bytes, len);
     w->in_batch = false;
     if (w->batch_stopped) {
-        /* The original crashed or hung before cache_write: nothing queued
-         * reaches the store, no notification is posted, and the messages
-         * this batch logged are never written either. */
         w->stats.stopped++;
-        kev__cache_close(w->cache);
-        w->network_changed = false;
-        if (w->messages)
-            kev_value_array_truncate(w->messages, messages_before);
-        w->messages_modified = modified_before;
-        if (kev__reporting(w))
-            kev__report_line(w, "  stopped: queued store changes discarded");
+        step_discard(w, &m);
     } else {
         commit(w);
         post_network_changed(w);

@@ -282,6 +282,17 @@ KEV_TEST(layout_net_event_data)
     decoded_free(&dt);
 }
 
+/* KEV_DL_IFDELEGATE_CHANGED, which configd-1405 handles: a bare
+ * net_event_data (what dlil posts when an interface's delegate changes). */
+KEV_TEST(ifdelegate_changed)
+{
+    kev_fields f = base_fields();
+    expect_event_text(
+        KEV_DL_SUBCLASS, KEV_DL_IFDELEGATE_CHANGED, &f,
+        "record 0 at offset 0: KEV_DL_IFDELEGATE_CHANGED total_size=48 id=42 " APPLE_NET
+        "subclass=KEV_DL_SUBCLASS(2) code=25 layout=net_event_data\n" LINK_LINES);
+}
+
 KEV_TEST(layout_in_data)
 {
     kev_fields f = base_fields();
@@ -1041,7 +1052,7 @@ KEV_TEST(json_checker)
             KEV__FAIL("accepted invalid JSON: %s", bad[i]);
 }
 
-KEV_TEST_MAIN(KEV_T(layout_net_event_data), KEV_T(layout_in_data),
+KEV_TEST_MAIN(KEV_T(layout_net_event_data), KEV_T(ifdelegate_changed), KEV_T(layout_in_data),
               KEV_T(layout_in_data_json_host_order), KEV_T(layout_in_collision),
               KEV_T(layout_in_arpfailure), KEV_T(layout_in_portinuse),
               KEV_T(layout_in6_data), KEV_T(in6_flags_names), KEV_T(layout_dl_proto_data),

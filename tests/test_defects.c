@@ -60,8 +60,9 @@ static void check_defect(int id)
     for (size_t i = 0; i < sizeof defect_cases / sizeof defect_cases[0]; i++) {
         if (defect_cases[i].id != id)
             continue;
-        check_faithful(&defect_cases[i], KEV_PROFILE_V888);
-        check_faithful(&defect_cases[i], KEV_PROFILE_V963);
+        for (int p = 0; p < KEV_PROFILE__COUNT; p++)
+            if (kev_profile_faithful((kev_profile)p))
+                check_faithful(&defect_cases[i], (kev_profile)p);
         check_hardened(&defect_cases[i]);
         n++;
     }

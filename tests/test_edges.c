@@ -125,7 +125,66 @@ KEV_TEST(stopped_batch_messages)
     tl_run_scenario(&r, KEV_PROFILE_V888, NULL,
                     "batch\nattach en1\nraw 00000000\nend\nattach en2\n");
     ASSERT_EQ_STR(tl_value(&r, "Plugin:KernelEventMonitor"),
-                  "[\"721692800.00100000: link_add en2\"]");
+                  "[\"721692800.00100005: link_add en2\"]");
+    tl_free(&r);
+}
+
+/* A stop rolls back everything its step logged, whichever step it is:
+ * configd crashed before messages_post, so a later step must not post the
+ * messages either (docs/fidelity.md, "Crashes and hangs stop the step").
+ *
+ * The issue's reproduction: batch 0 attaches en0 and a name that is not
+ * UTF-8 (D9 stops it); tick 1 adds en0 to the list, logs "update 1 (of 20)
+ * en0", then meets the bad name again and stops; batch 1's messages_post
+ * must not write that message. */
+KEV_TEST(stop_rolls_back_tick)
+{
+    tl_run r;
+    tl_run_scenario(&r, KEV_PROFILE_V963, NULL,
+                    "at 1700000000.000000000\n"
+                    "raw 3000000001000000010000000200000001000000090000000000000000000000"
+                    "656e00000000000000000000000000003000000001000000010000000200000002"
+                    "000000090000000000000000000000656ee900000000000000000000000000\n"
+                    "at 1700000006.500000000\n"
+                    "raw 30000000010000000100000002000000030000000d00000000000000000000"
+                    "00656e0000000000000000000000000000\n");
+    ASSERT_EQ_STR(tl_value(&r, "Plugin:KernelEventMonitor"), "(absent)");
+    const char *rep = kev_strbuf_str(&r.report);
+    ASSERT_CONTAINS(rep, "tick 1 t=1700000006.000000000\n  defect D9 name-not-utf8");
+    ASSERT_CONTAINS(rep, "crashes\n  stopped: queued store changes discarded\nbatch 1 ");
+    ASSERT_EQ_STR(tl_value(&r, IF "/en0/Link"), "{Active = true}");
+    ASSERT_EQ_STR(tl_value(&r, IF), "(absent)");
+    tl_free(&r);
+}
+
+/* prime(): the snapshot's second interface has a name that is not UTF-8;
+ * prime logs "prime en0" and crashes on the next one. */
+KEV_TEST(stop_rolls_back_prime)
+{
+    tl_run r;
+    tl_run_scenario(&r, KEV_PROFILE_V963, NULL,
+                    "kernel if en0 media active\nkernel if en\\xe90\nlink on en0\n");
+    ASSERT_EQ_STR(tl_value(&r, "Plugin:KernelEventMonitor"), "(absent)");
+    const char *rep = kev_strbuf_str(&r.report);
+    ASSERT_CONTAINS(rep, "prime t=1700000000.000000000\n  defect D9 name-not-utf8");
+    ASSERT_CONTAINS(rep, "crashes\n  stopped: queued store changes discarded\nbatch 0 ");
+    ASSERT_EQ_STR(tl_value(&r, IF "/en0/Link"), "{Active = true}");
+    /* prime's forced network-change post never happened. */
+    ASSERT_EQ_U64(kev_world_stats_get(r.w)->posts, 0);
+    tl_free(&r);
+}
+
+/* A batch: link_add logs "link_add en1", then D9 stops the batch; the next
+ * batch posts only its own message. */
+KEV_TEST(stop_rolls_back_batch)
+{
+    tl_run r;
+    tl_run_scenario(&r, KEV_PROFILE_V963, NULL,
+                    "batch\nattach en1\nattach en\\xe90\nend\nattach en2\n");
+    ASSERT_EQ_STR(tl_value(&r, "Plugin:KernelEventMonitor"),
+                  "[\"721692800.00100005: link_add en2\"]");
+    ASSERT_EQ_STR(tl_value(&r, IF), "{Interfaces = [\"en2\"]}");
+    ASSERT_EQ_U64(kev_world_stats_get(r.w)->stopped, 1);
     tl_free(&r);
 }
 
@@ -197,5 +256,6 @@ KEV_TEST(notification_summary_bounded)
 KEV_TEST_MAIN(KEV_T(notification_summary_bounded), KEV_T(unread_header_fields), KEV_T(d2_only_for_handled_codes),
               KEV_T(d1_handler_runs_first), KEV_T(d13_wrap_without_hang),
               KEV_T(d14_signed_overflow), KEV_T(ilp32_issues_size), KEV_T(kernel_after_d12),
-              KEV_T(stopped_batch_messages), KEV_T(hardened_kernel_names),
+              KEV_T(stopped_batch_messages), KEV_T(stop_rolls_back_tick), KEV_T(stop_rolls_back_prime),
+              KEV_T(stop_rolls_back_batch), KEV_T(hardened_kernel_names),
               KEV_T(clock_extremes), KEV_T(ipv6_point_to_point_from_events))

@@ -153,12 +153,14 @@ KEV_TEST(dl_link_statements)
                "detach en2\n"
                "link on en3\n"
                "link off en4\n"
-               "idle en5\n");
+               "idle en5\n"
+               "delegate en6\n");
     static const uint32_t codes[] = {KEV_DL_IF_ATTACHED, KEV_DL_IF_DETACHING,
                                      KEV_DL_IF_DETACHED, KEV_DL_LINK_ON,
-                                     KEV_DL_LINK_OFF,    KEV_DL_IF_IDLE_ROUTE_REFCNT};
-    ASSERT_EQ_INT(g.n, 6);
-    for (unsigned k = 0; k < 6; k++) {
+                                     KEV_DL_LINK_OFF,    KEV_DL_IF_IDLE_ROUTE_REFCNT,
+                                     KEV_DL_IFDELEGATE_CHANGED};
+    ASSERT_EQ_INT(g.n, 7);
+    for (unsigned k = 0; k < 7; k++) {
         const got_item *it = &g.it[k];
         ASSERT_EQ_INT(it->kind, KEV_SCN_BATCH);
         ASSERT_EQ_U64(it->len, H + KEV_SZ_NET_EVENT_DATA);

@@ -134,14 +134,23 @@ KEV_TEST(table_matches_facts)
         ASSERT_EQ_INT(d->handler[KEV_VER_963], want[i].v963);
         ASSERT_EQ_INT(d->check[KEV_VER_963], want[i].check);
         ASSERT_EQ_INT(d->reads[KEV_VER_963], want[i].reads);
+        ASSERT_EQ_INT(d->handler[KEV_VER_1405], want[i].v963);
     }
     /* Version-specific rows. */
     const kev_event_def *d = kev_event_lookup(KEV_INET6_SUBCLASS, KEV_INET6_DEFROUTER);
     ASSERT_EQ_INT(d->handler[KEV_VER_888], KEV_H_IPV6_UPDATE);
     ASSERT_EQ_INT(d->handler[KEV_VER_963], KEV_H_NONE);
+    ASSERT_EQ_INT(d->handler[KEV_VER_1405], KEV_H_NONE);
     d = kev_event_lookup(KEV_INET6_SUBCLASS, KEV_INET6_REQUEST_NAT64_PREFIX);
     ASSERT_EQ_INT(d->handler[KEV_VER_888], KEV_H_NONE);
     ASSERT_EQ_INT(d->handler[KEV_VER_963], KEV_H_NAT64_REQUEST);
+    ASSERT_EQ_INT(d->handler[KEV_VER_1405], KEV_H_NAT64_REQUEST);
+    /* configd-1405 handles IFDELEGATE_CHANGED (docs/configd-1405.md s2). */
+    d = kev_event_lookup(KEV_DL_SUBCLASS, KEV_DL_IFDELEGATE_CHANGED);
+    ASSERT_EQ_INT(d->handler[KEV_VER_963], KEV_H_NONE);
+    ASSERT_EQ_INT(d->handler[KEV_VER_1405], KEV_H_IFDELEGATE);
+    ASSERT_EQ_INT(d->check[KEV_VER_1405], 24);
+    ASSERT_EQ_INT(d->reads[KEV_VER_1405], 24);
     /* Every ignored DL code of s2.3 has a row. */
     static const uint32_t ignored_dl[] = {1, 2, 3, 4, 5, 6, 7, 8, 16, 17, 19, 21, 22, 23,
                                           25, 26, 27, 28, 29};
@@ -150,6 +159,19 @@ KEV_TEST(table_matches_facts)
         ASSERT_NOT_NULL(d);
         ASSERT_EQ_INT(d->handler[KEV_VER_888], KEV_H_NONE);
         ASSERT_EQ_INT(d->handler[KEV_VER_963], KEV_H_NONE);
+        if (ignored_dl[i] != KEV_DL_IFDELEGATE_CHANGED)
+            ASSERT_EQ_INT(d->handler[KEV_VER_1405], KEV_H_NONE);
+    }
+    /* Apart from IFDELEGATE_CHANGED, 1405's switch is 963's: the same
+     * handler, size check and bytes read on every row. */
+    size_t n;
+    const kev_event_def *t = kev_event_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].subclass == KEV_DL_SUBCLASS && t[i].code == KEV_DL_IFDELEGATE_CHANGED)
+            continue;
+        ASSERT_EQ_INT(t[i].handler[KEV_VER_1405], t[i].handler[KEV_VER_963]);
+        ASSERT_EQ_INT(t[i].check[KEV_VER_1405], t[i].check[KEV_VER_963]);
+        ASSERT_EQ_INT(t[i].reads[KEV_VER_1405], t[i].reads[KEV_VER_963]);
     }
     for (uint32_t c = 1; c <= 10; c++)
         ASSERT_NOT_NULL(kev_event_lookup(KEV_ND6_SUBCLASS, c));

@@ -13,7 +13,8 @@
 #define H (1u << KEV_PROFILE_HARDENED)
 #define V8 (1u << KEV_PROFILE_V888)
 #define V9 (1u << KEV_PROFILE_V963)
-#define ALL (H | V8 | V9)
+#define V14 (1u << KEV_PROFILE_V1405)
+#define ALL (H | V8 | V9 | V14)
 
 #define IF "State:/Network/Interface"
 
@@ -36,6 +37,12 @@ static const world_case world_cases[] = {
       {IF "/en0/Link", "{Active = false}"},
       {IF "/en0/LinkQuality", "(absent)"},
       {"Plugin:KernelEventMonitor", "[\"721692800.00000000: link_add en0\"]"}}},
+    /* The message log's clock is configd's double (CFDate.c): 1 ms past the
+     * second prints ...00100005, 2 ms ...00199997 (docs/fidelity.md). */
+    {"message clock 1 ms", ALL, "at 1700000000.001\nattach en0\n",
+     {{"Plugin:KernelEventMonitor", "[\"721692800.00100005: link_add en0\"]"}}},
+    {"message clock 2 ms", ALL, "at 1700000000.002\nattach en0\n",
+     {{"Plugin:KernelEventMonitor", "[\"721692800.00199997: link_add en0\"]"}}},
     {"attach tunnel has no media", ALL, "attach utun0\n",
      {{IF, "{Interfaces = [\"utun0\"]}"}, {IF "/utun0/Link", "(absent)"},
       {NULL, "  remove " IF "/utun0/Link (absent)"}}},
@@ -47,7 +54,7 @@ static const world_case world_cases[] = {
     {"expensive when up", ALL, "attach pdp_ip0\nlink on pdp_ip0\n",
      {{IF "/pdp_ip0/Link", "{Active = true; Expensive = true}"}}},
     /* v963 computes Expensive only when the link is up or unknown. */
-    {"expensive when down v963", H | V9, "attach pdp_ip0\n",
+    {"expensive when down v963", H | V9 | V14, "attach pdp_ip0\n",
      {{IF "/pdp_ip0/Link", "{Active = false}"}}},
     {"expensive when down v888", V8, "attach pdp_ip0\n",
      {{IF "/pdp_ip0/Link", "{Active = false; Expensive = true}"}}},
@@ -55,7 +62,7 @@ static const world_case world_cases[] = {
      {{IF "/en5/Link", "(absent)"}, {NULL, "  remove " IF "/en5/Link (absent)"}}},
     {"detaching", ALL, "attach en0\ndetaching en0\n",
      {{IF "/en0/Link", "{Active = false; Detaching = true}"}}},
-    {"detach v963 removes NAT64", H | V9,
+    {"detach v963 removes NAT64", H | V9 | V14,
      "attach en0\nattach en1\nlqm en0 50\ndetach en0\n",
      {{IF, "{Interfaces = [\"en1\"]}"},
       {IF "/en0/Link", "(absent)"},
@@ -73,7 +80,7 @@ static const world_case world_cases[] = {
      {{IF "/en0/LinkQuality", "(absent)"}}},
     {"lqm off is kept", ALL, "attach en0\nlqm en0 -2\n",
      {{IF "/en0/LinkQuality", "{LinkQuality = -2}"}}},
-    {"issues faithful epoch", V8 | V9,
+    {"issues faithful epoch", V8 | V9 | V14,
      "attach en0\nissues en0 0102030405 1700000000 0a0b\n",
      {{IF "/en0/LinkIssues",
        "{Info = <0a0b00000000000000000000>; ModuleID = "
@@ -93,7 +100,7 @@ static const world_case world_cases[] = {
       {NULL, "if en0 flags 0x0 "}}},
     {"proto attached v888 marks up", V8, "attach en0\nproto attached en0 2 1\n",
      {{NULL, "  kernel SIOCSIFFLAGS en0 IFF_UP set"}, {NULL, "if en0 flags 0x1 "}}},
-    {"proto v963 only logs", H | V9, "attach en0\nproto detached en0 2 0\n",
+    {"proto v963 only logs", H | V9 | V14, "attach en0\nproto detached en0 2 0\n",
      {{NULL, "SIOCSIFFLAGS", true}, {NULL, "if en0 flags 0x0 "}}},
     {"inet add", ALL, "attach en0\ninet add en0 10.0.0.2/24\n",
      {{IF "/en0/IPv4",
@@ -148,23 +155,50 @@ static const world_case world_cases[] = {
     {"flags ioctl failure", ALL,
      "kernel if en0\nkernel inet6 en0 2001:db8::1/64 flagsfail\ninet6 change en0 2001:db8::2/64\n",
      {{NULL, "Flags = [7708, 0]"}}},
+    /* v1405 (docs/configd-1405.md): IFDELEGATE_CHANGED notifies
+     * InterfaceDelegation (s2); an unchanged IPv6 dictionary is set again
+     * (s3); ticks do not re-remove an absent Link (s4); units are unsigned
+     * (s5). */
+    {"ifdelegate v1405 notifies", V14, "attach en0\nevent 2 25 en0\n",
+     {{NULL, "  handler interface_update_delegation ifname=\"en0\"\n"
+             "  notify " IF "/en0/InterfaceDelegation (absent)\n  commit changed=1\nfinal"},
+      {IF "/en0/InterfaceDelegation", "(absent)"}}},
+    {"ifdelegate ignored before v1405", H | V8 | V9, "attach en0\nevent 2 25 en0\n",
+     {{NULL, "KEV_DL_IFDELEGATE_CHANGED ignored"}, {NULL, "InterfaceDelegation", true}}},
+    {"inet6 unchanged set again v1405", V14,
+     "attach en0\ninet6 add en0 2001:db8::5/64\ninet6 change en0 2001:db8::5/64\n",
+     {{NULL, "KEV_INET6_CHANGED_ADDR\n  handler interface_update_ipv6 ifname=\"en0\"\n"
+             "  set " IF "/en0/IPv6 = {Addresses = [\"2001:db8::5\"]; Flags = [0]; "
+             "PrefixLength = [64]}\n  commit changed=1\nfinal"}}},
+    {"inet6 unchanged not set before v1405", H | V8 | V9,
+     "attach en0\ninet6 add en0 2001:db8::5/64\ninet6 change en0 2001:db8::5/64\n",
+     {{NULL, "KEV_INET6_CHANGED_ADDR\n  handler interface_update_ipv6 ifname=\"en0\"\n"
+             "final"}}},
+    {"ticks re-remove an absent link before v1405", H | V8 | V9,
+     "attach utun0\nat +7s\nlqm utun0 1\n",
+     {{NULL, "tick 1 t=1700000006.000000000\n  remove " IF "/utun0/Link (absent)\n"
+             "  commit changed=0\n"}}},
+    {"ticks leave an absent link alone v1405", V14, "attach utun0\nat +7s\nlqm utun0 1\n",
+     {{NULL, "tick 1 t=1700000006.000000000\nbatch 1 "}}},
+    {"unit printed unsigned v1405", V14, "attach a:2147483648\n",
+     {{IF, "{Interfaces = [\"a2147483648\"]}"}}},
     {"defrouter v888 re-reads", V8, "attach en0\ninet6 defrouter en0\n",
      {{NULL, "  handler interface_update_ipv6"}}},
-    {"defrouter v963 ignores", H | V9, "attach en0\ninet6 defrouter en0\n",
+    {"defrouter v963 ignores", H | V9 | V14, "attach en0\ninet6 defrouter en0\n",
      {{NULL, "KEV_INET6_DEFROUTER ignored"}}},
-    {"nat64 request", H | V9, "attach en0\ninet6 nat64 en0\n",
+    {"nat64 request", H | V9 | V14, "attach en0\ninet6 nat64 en0\n",
      {{NULL, "  notify " IF "/en0/NAT64PrefixRequest (absent)"}}},
     {"nat64 v888 ignores", V8, "attach en0\ninet6 nat64 en0\n",
      {{NULL, "KEV_INET6_REQUEST_NAT64_PREFIX ignored"}, {NULL, "NAT64PrefixRequest", true}}},
-    {"nd6 router expired", H | V9, "attach en0\nnd6 rtr-expired en0\n",
+    {"nd6 router expired", H | V9 | V14, "attach en0\nnd6 rtr-expired en0\n",
      {{NULL, "  notify " IF "/en0/IPv6RouterExpired (absent)"}}},
-    {"nd6 expired re-reads", H | V9,
+    {"nd6 expired re-reads", H | V9 | V14,
      "attach en0\ninet6 add en0 2001:db8::5/64\nnd6 expired en0 2001:db8::5\n",
      {{IF "/en0/IPv6", "(absent)"}}},
-    {"nd6 deprecated flags", H | V9,
+    {"nd6 deprecated flags", H | V9 | V14,
      "attach en0\ninet6 add en0 2001:db8::5/64\nnd6 deprecated en0 2001:db8::5\n",
      {{IF "/en0/IPv6", "{Addresses = [\"2001:db8::5\"]; Flags = [16]; PrefixLength = [64]}"}}},
-    {"nd6 detached flags", H | V9,
+    {"nd6 detached flags", H | V9 | V14,
      "attach en0\ninet6 add en0 2001:db8::5/64\nnd6 detached en0 2001:db8::5\n",
      {{IF "/en0/IPv6", "{Addresses = [\"2001:db8::5\"]; Flags = [8]; PrefixLength = [64]}"}}},
     {"nd6 v888 ignores", V8, "attach en0\nnd6 rtr-expired en0\n",

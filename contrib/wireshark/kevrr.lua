@@ -6,7 +6,8 @@
 -- u32 fields (total_size, vendor_code, kev_class, kev_subclass, id,
 -- event_code), then the payload; total_size covers both and is not padded.
 -- Payload layouts are the LP64 ones of eventmon-facts.md s3, the same as
--- src/decode.c; the event rows mirror the event table in src/events.c
+-- src/decode.c; the event rows mirror the event table in src/events.c,
+-- names, layouts and what each configd version runs for the event
 -- (tests/cli/test_wireshark.sh checks every row). An empty packet is a
 -- failed recv(): the trace keeps the errno in the packet comment.
 --
@@ -39,18 +40,21 @@ local subclasses = {
     [13] = "KEV_IPSEC_SUBCLASS", [14] = "KEV_POWER_SUBCLASS",
 }
 
--- The event table (src/events.c): {subclass, code, name, layout}.
+-- The event table (src/events.c): {subclass, code, name, layout, handler},
+-- handler being what configd runs for the event: one name for every
+-- version, or one per version in the order of `versions` (nil: ignored).
+local versions = {"v888", "v963", "v1405"}
 local events = {
-    {1, 1, "KEV_INET_NEW_ADDR", "in_data"},
-    {1, 2, "KEV_INET_CHANGED_ADDR", "in_data"},
-    {1, 3, "KEV_INET_ADDR_DELETED", "in_data"},
-    {1, 4, "KEV_INET_SIFDSTADDR", "in_data"},
-    {1, 5, "KEV_INET_SIFBRDADDR", "in_data"},
-    {1, 6, "KEV_INET_SIFNETMASK", "in_data"},
-    {1, 7, "KEV_INET_ARPCOLLISION", "in_collision"},
-    {1, 8, "KEV_INET_PORTINUSE", "in_portinuse"},
-    {1, 9, "KEV_INET_ARPRTRFAILURE", "link"},
-    {1, 10, "KEV_INET_ARPRTRALIVE", "link"},
+    {1, 1, "KEV_INET_NEW_ADDR", "in_data", "ipv4_interface_update"},
+    {1, 2, "KEV_INET_CHANGED_ADDR", "in_data", "ipv4_interface_update"},
+    {1, 3, "KEV_INET_ADDR_DELETED", "in_data", "ipv4_interface_update"},
+    {1, 4, "KEV_INET_SIFDSTADDR", "in_data", "ipv4_interface_update"},
+    {1, 5, "KEV_INET_SIFBRDADDR", "in_data", "ipv4_interface_update"},
+    {1, 6, "KEV_INET_SIFNETMASK", "in_data", "ipv4_interface_update"},
+    {1, 7, "KEV_INET_ARPCOLLISION", "in_collision", "ipv4_arp_collision"},
+    {1, 8, "KEV_INET_PORTINUSE", "in_portinuse", "ipv4_port_in_use"},
+    {1, 9, "KEV_INET_ARPRTRFAILURE", "link", "ipv4_router_arp_failure"},
+    {1, 10, "KEV_INET_ARPRTRALIVE", "link", "ipv4_router_arp_alive"},
     {2, 1, "KEV_DL_SIFFLAGS", "link"},
     {2, 2, "KEV_DL_SIFMETRICS", "link"},
     {2, 3, "KEV_DL_SIFMTU", "link"},
@@ -59,23 +63,23 @@ local events = {
     {2, 6, "KEV_DL_SIFGENERIC", "link"},
     {2, 7, "KEV_DL_ADDMULTI", "link"},
     {2, 8, "KEV_DL_DELMULTI", "link"},
-    {2, 9, "KEV_DL_IF_ATTACHED", "link"},
-    {2, 10, "KEV_DL_IF_DETACHING", "link"},
-    {2, 11, "KEV_DL_IF_DETACHED", "link"},
-    {2, 12, "KEV_DL_LINK_OFF", "link"},
-    {2, 13, "KEV_DL_LINK_ON", "link"},
-    {2, 14, "KEV_DL_PROTO_ATTACHED", "dl_proto"},
-    {2, 15, "KEV_DL_PROTO_DETACHED", "dl_proto"},
+    {2, 9, "KEV_DL_IF_ATTACHED", "link", "link_add"},
+    {2, 10, "KEV_DL_IF_DETACHING", "link", "interface_detaching"},
+    {2, 11, "KEV_DL_IF_DETACHED", "link", "link_remove"},
+    {2, 12, "KEV_DL_LINK_OFF", "link", "link_update_status"},
+    {2, 13, "KEV_DL_LINK_ON", "link", "link_update_status"},
+    {2, 14, "KEV_DL_PROTO_ATTACHED", "dl_proto", {"mark_if_up/mark_if_down", "log only", "log only"}},
+    {2, 15, "KEV_DL_PROTO_DETACHED", "dl_proto", {"mark_if_up/mark_if_down", "log only", "log only"}},
     {2, 16, "KEV_DL_LINK_ADDRESS_CHANGED", "link"},
     {2, 17, "KEV_DL_WAKEFLAGS_CHANGED", "link"},
-    {2, 18, "KEV_DL_IF_IDLE_ROUTE_REFCNT", "link"},
+    {2, 18, "KEV_DL_IF_IDLE_ROUTE_REFCNT", "link", "interface_update_idle_state"},
     {2, 19, "KEV_DL_IFCAP_CHANGED", "link"},
-    {2, 20, "KEV_DL_LINK_QUALITY_METRIC_CHANGED", "dl_lqm"},
+    {2, 20, "KEV_DL_LINK_QUALITY_METRIC_CHANGED", "dl_lqm", "interface_update_quality_metric"},
     {2, 21, "KEV_DL_NODE_PRESENCE", "none"},
     {2, 22, "KEV_DL_NODE_ABSENCE", "none"},
     {2, 23, "KEV_DL_MASTER_ELECTED", "none"},
-    {2, 24, "KEV_DL_ISSUES", "dl_issues"},
-    {2, 25, "KEV_DL_IFDELEGATE_CHANGED", "link"},
+    {2, 24, "KEV_DL_ISSUES", "dl_issues", "interface_update_link_issues"},
+    {2, 25, "KEV_DL_IFDELEGATE_CHANGED", "link", {"ignored", "ignored", "interface_update_delegation"}},
     {2, 26, "KEV_DL_AWDL_RESTRICTED", "link"},
     {2, 27, "KEV_DL_AWDL_UNRESTRICTED", "link"},
     {2, 28, "KEV_DL_RRC_STATE_CHANGED", "dl_rrc"},
@@ -84,22 +88,22 @@ local events = {
     {3, 2, "KEV_NETPOLICY_IFFAILED", "none"},
     {3, 3, "KEV_NETPOLICY_NETDENIED", "none"},
     {4, 1, "KEV_SOCKET_CLOSED", "none"},
-    {6, 1, "KEV_INET6_NEW_USER_ADDR", "in6_data"},
-    {6, 2, "KEV_INET6_CHANGED_ADDR", "in6_data"},
-    {6, 3, "KEV_INET6_ADDR_DELETED", "in6_data"},
-    {6, 4, "KEV_INET6_NEW_LL_ADDR", "in6_data"},
-    {6, 5, "KEV_INET6_NEW_RTADV_ADDR", "in6_data"},
-    {6, 6, "KEV_INET6_DEFROUTER", "in6_data"},
-    {6, 7, "KEV_INET6_REQUEST_NAT64_PREFIX", "in6_data"},
+    {6, 1, "KEV_INET6_NEW_USER_ADDR", "in6_data", "interface_update_ipv6"},
+    {6, 2, "KEV_INET6_CHANGED_ADDR", "in6_data", "interface_update_ipv6"},
+    {6, 3, "KEV_INET6_ADDR_DELETED", "in6_data", "interface_update_ipv6"},
+    {6, 4, "KEV_INET6_NEW_LL_ADDR", "in6_data", "interface_update_ipv6"},
+    {6, 5, "KEV_INET6_NEW_RTADV_ADDR", "in6_data", "interface_update_ipv6"},
+    {6, 6, "KEV_INET6_DEFROUTER", "in6_data", {"interface_update_ipv6", "ignored", "ignored"}},
+    {6, 7, "KEV_INET6_REQUEST_NAT64_PREFIX", "in6_data", {"ignored", "nat64_prefix_request", "nat64_prefix_request"}},
     {7, 1, "KEV_ND6_RA", "nd6"},
     {7, 2, "KEV_ND6_NDFAILURE", "nd6"},
     {7, 3, "KEV_ND6_NDALIVE", "nd6"},
     {7, 4, "KEV_ND6_DAD_FAILURE", "nd6"},
     {7, 5, "KEV_ND6_DAD_SUCCESS", "nd6"},
-    {7, 6, "KEV_ND6_ADDR_DETACHED", "nd6"},
-    {7, 7, "KEV_ND6_ADDR_DEPRECATED", "nd6"},
-    {7, 8, "KEV_ND6_ADDR_EXPIRED", "nd6"},
-    {7, 9, "KEV_ND6_RTR_EXPIRED", "nd6"},
+    {7, 6, "KEV_ND6_ADDR_DETACHED", "nd6", {"ignored", "interface_update_ipv6 (nd6)", "interface_update_ipv6 (nd6)"}},
+    {7, 7, "KEV_ND6_ADDR_DEPRECATED", "nd6", {"ignored", "interface_update_ipv6 (nd6)", "interface_update_ipv6 (nd6)"}},
+    {7, 8, "KEV_ND6_ADDR_EXPIRED", "nd6", {"ignored", "interface_update_ipv6 (nd6)", "interface_update_ipv6 (nd6)"}},
+    {7, 9, "KEV_ND6_RTR_EXPIRED", "nd6", {"ignored", "ipv6_router_expired", "ipv6_router_expired"}},
     {7, 10, "KEV_ND6_PFX_EXPIRED", "nd6"},
     {8, 1, "KEV_NECP_POLICIES_CHANGED", "none"},
     {9, 1, "KEV_NETAGENT_REGISTERED", "none"},
@@ -111,14 +115,36 @@ local events = {
     {11, 2, "KEV_NETEVENT_CLAT46_EVENT", "none"},
 }
 
--- codes[subclass][code] = name; layout_of[subclass][code] = layout.
-local codes, layout_of = {}, {}
+-- "h1 (v888, v963); h2 (v1405)": each handler with the versions that run it,
+-- in the order they first appear.
+local function configd_text(h)
+    local order, by = {}, {}
+    for i, v in ipairs(versions) do
+        local name = type(h) == "table" and h[i] or h or "ignored"
+        if not by[name] then
+            by[name] = {}
+            order[#order + 1] = name
+        end
+        table.insert(by[name], v)
+    end
+    local parts = {}
+    for _, name in ipairs(order) do
+        parts[#parts + 1] = name .. " (" .. table.concat(by[name], ", ") .. ")"
+    end
+    return table.concat(parts, "; ")
+end
+
+-- codes[subclass][code] = name; layout_of[subclass][code] = layout;
+-- configd_of[subclass][code] = what each configd version does with it.
+local codes, layout_of, configd_of = {}, {}, {}
 for _, e in ipairs(events) do
     local sub, code = e[1], e[2]
     codes[sub] = codes[sub] or {}
     layout_of[sub] = layout_of[sub] or {}
+    configd_of[sub] = configd_of[sub] or {}
     codes[sub][code] = e[3]
     layout_of[sub][code] = e[4]
+    configd_of[sub][code] = configd_text(e[5])
 end
 
 local lqm_names = {
@@ -138,6 +164,7 @@ f.kev_subclass = ProtoField.uint32("kevrr.hdr.kev_subclass", "kev_subclass", bas
 f.id = ProtoField.uint32("kevrr.hdr.id", "id", base.DEC)
 f.event_code = ProtoField.uint32("kevrr.hdr.event_code", "event_code", base.DEC)
 f.event = ProtoField.string("kevrr.event", "Event")
+f.configd = ProtoField.string("kevrr.configd", "configd")
 -- event_code with the names of one subclass's codes.
 local code_field_prefix = {
     [1] = "inet", [2] = "dl", [3] = "netpolicy", [4] = "socket", [6] = "inet6",
@@ -396,6 +423,8 @@ local function add_header(tree, r, name)
         tree:add_le(f.event_code, r(20, 4))
     end
     tree:add(f.event, name):set_generated()
+    local handled = apple_net and configd_of[sub] and configd_of[sub][r(20, 4):le_uint()]
+    if handled then tree:add(f.configd, handled):set_generated() end
 end
 
 -- The layout of a record (a layouts entry).

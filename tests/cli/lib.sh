@@ -31,3 +31,9 @@ has_line() {
 has_text() {
     grep -Fq -- "$2" "$1" || fail "$1 does not contain: $2"
 }
+
+# profiles SRC: the profile names of the core's table (SRC/src/world.c), in
+# its order, one per line: no test lists the profiles by hand.
+profiles() {
+    sed -n 's/^ *\[KEV_PROFILE_[A-Z0-9]*\] = {\.name = "\([a-z0-9]*\)".*/\1/p' "$1/src/world.c"
+}

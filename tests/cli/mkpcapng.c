@@ -6,8 +6,11 @@
  * each built with kev_build_event, then a few special batches (several
  * records, a failed recv(), broken framing, a short record, unknown codes).
  *
- * Usage: mkpcapng OUT.pcapng. Prints one line per frame on stdout,
- * "NUMBER<TAB>INFO", the info column the dissector must show.
+ * Usage: mkpcapng OUT.pcapng [CONFIGD.txt]. Prints one line per frame on
+ * stdout, "NUMBER<TAB>INFO", the info column the dissector must show; with
+ * CONFIGD.txt, also writes there one line per event-table frame,
+ * "NUMBER<TAB>TEXT", the kevrr.configd field the dissector must show: what
+ * each configd version runs for the event (the table's handler columns).
  */
 #include <stdio.h>
 #include <string.h>
@@ -123,7 +126,30 @@ static kev_fields sample_fields(void)
     return f;
 }
 
-static void write_table_rows(writer *w)
+/* "h1 (v888, v963); h2 (v1405)": each handler of the row with the versions
+ * that run it, in the order they first appear. */
+static void print_configd(FILE *out, unsigned frame, const kev_event_def *d)
+{
+    fprintf(out, "%u\t", frame);
+    bool done[KEV_VER__COUNT] = {false};
+    const char *sep = "";
+    for (int v = 0; v < KEV_VER__COUNT; v++) {
+        if (done[v])
+            continue;
+        fprintf(out, "%s%s (", sep, kev_handler_name(d->handler[v]));
+        for (int u = v; u < KEV_VER__COUNT; u++) {
+            if (d->handler[u] != d->handler[v])
+                continue;
+            fprintf(out, "%s%s", u == v ? "" : ", ", kev_version_name(u));
+            done[u] = true;
+        }
+        fputc(')', out);
+        sep = "; ";
+    }
+    fputc('\n', out);
+}
+
+static void write_table_rows(writer *w, FILE *configd)
 {
     size_t rows;
     const kev_event_def *t = kev_event_table(&rows);
@@ -134,6 +160,8 @@ static void write_table_rows(writer *w)
             kev_build_event(buf, sizeof buf, t[i].subclass, t[i].code, (uint32_t)i + 1, &f);
         write_batch(w, buf, n, NULL);
         printf("%u\t%s\n", w->frames, t[i].name);
+        if (configd)
+            print_configd(configd, w->frames, &t[i]);
     }
 }
 
@@ -186,8 +214,8 @@ static void write_special(writer *w)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s OUT.pcapng\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s OUT.pcapng [CONFIGD.txt]\n", argv[0]);
         return 2;
     }
     writer w = {fopen(argv[1], "wb"), 0, 0};
@@ -195,8 +223,16 @@ int main(int argc, char **argv)
         perror(argv[1]);
         return 1;
     }
+    FILE *configd = argc == 3 ? fopen(argv[2], "w") : NULL;
+    if (argc == 3 && configd == NULL) {
+        perror(argv[2]);
+        fclose(w.f);
+        return 1;
+    }
     write_headers(&w);
-    write_table_rows(&w);
+    write_table_rows(&w, configd);
+    if (configd && fclose(configd) != 0)
+        w.err = 1;
     write_multi(&w);
     write_special(&w);
     if (fclose(w.f) != 0 || w.err) {

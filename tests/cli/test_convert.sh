@@ -206,6 +206,11 @@ has_text d1.svg 'class="dmg"'
 has_text d1.svg 'v963: '
 expect_rc 0 "$kevrr" plot d1.kev -o d1b.svg --profile v963
 cmp -s d1.svg d1b.svg || fail "plot twice gave different SVG"
+# Every profile of the core's table plots, v1405 (configd-1405) too.
+expect_rc 0 "$kevrr" plot d1.kev -o d1n.svg --profile v1405
+well_formed d1n.svg
+has_text d1n.svg ">defects (v1405)</text>"
+has_text d1n.svg 'v1405: '
 expect_rc 0 "$kevrr" plot d1.kev -o d1h.svg --profile hardened --width 800
 well_formed d1h.svg
 has_text d1h.svg 'class="diag"'
@@ -239,6 +244,7 @@ has_text flip.svg "Trace: bad CRC"
 expect_rc 2 "$kevrr" plot - -o x.svg
 expect_rc 2 "$kevrr" plot d1.kev -o x.svg --width 10
 expect_rc 2 "$kevrr" plot d1.kev -o x.svg --profile v999
+has_text err.txt "unknown profile 'v999' (hardened, v888, v963 or v1405)"
 expect_rc 3 "$kevrr" plot missing.kev -o x.svg
 [ ! -e x.svg ] || fail "a failed plot left x.svg"
 

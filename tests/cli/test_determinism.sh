@@ -18,6 +18,8 @@ set -u
 src=${1:?usage: test_determinism.sh SOURCE_DIR KEVRR}
 kevrr=${2:?usage: test_determinism.sh SOURCE_DIR KEVRR}
 runs=20
+# The profiles of the core's table (as tests/cli/lib.sh's profiles()).
+profiles=$(sed -n 's/^ *\[KEV_PROFILE_[A-Z0-9]*\] = {\.name = "\([a-z0-9]*\)".*/\1/p' "$src/src/world.c")
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -53,7 +55,7 @@ for t in $traces; do
     if [ -f "$base.opts" ]; then
         while read -r o; do opts+=("$o"); done < <(sed -e 's/#.*//' "$base.opts" | tr -s ' \t' '\n' | sed '/^$/d')
     fi
-    for p in hardened v888 v963; do
+    for p in $profiles; do
         golden=$base.$p.report
         name=$(basename "$t").$p
         for i in $(seq 1 $runs); do

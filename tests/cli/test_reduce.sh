@@ -152,12 +152,27 @@ fi
 expect_rc 0 "$kevrr" reduce m.kev -o /dev/null --until 'contains link_add' --max-tests 3
 has_line out.txt "evaluations: 3 of at most 3 (cap reached: the result may not be minimal)"
 
+# ---- v1405 -----------------------------------------------------------------
+
+# configd-1405's new case (IFDELEGATE_CHANGED) crashes on a name that is not
+# UTF-8 (D9); v963 ignores the event. reduce and bisect find it under v1405.
+printf 'attach en0\nlink on en0\nevent 2 25 en\\xff0\nlqm en0 50\n' >deleg.scn
+expect_rc 0 "$kevrr" gen deleg.scn -o deleg.kev
+expect_rc 0 "$kevrr" reduce deleg.kev -o deleg.small.kev --until 'defect D9' --profile v1405
+has_line out.txt "reduced: deleg.kev -> deleg.small.kev (profile v1405)"
+"$kevrr" replay --profile v1405 deleg.small.kev >deleg.txt
+has_text deleg.txt "KEV_DL_IFDELEGATE_CHANGED"
+has_text deleg.txt "defect D9 name-not-utf8"
+expect_rc 0 "$kevrr" bisect deleg.kev --until 'defect D9' --profile v1405
+expect_rc 1 "$kevrr" bisect deleg.kev --until 'defect D9' --profile v963
+
 # ---- usage --------------------------------------------------------------
 
 expect_rc 2 "$kevrr" reduce a.kev -o x.kev
 expect_rc 2 "$kevrr" reduce a.kev --until stops
 expect_rc 2 "$kevrr" reduce a.kev -o x.kev --until 'defect D19'
 expect_rc 2 "$kevrr" reduce a.kev -o x.kev --until 'defect D1' --profile hardened
+has_text err.txt "only v888, v963 or v1405 report defects"
 expect_rc 2 "$kevrr" bisect a.kev --until 'diag size-zero' --profile v963
 expect_rc 2 "$kevrr" bisect a.kev --until 'frobs'
 expect_rc 3 "$kevrr" bisect missing.kev --until stops

@@ -26,7 +26,7 @@ tops() {
 
 scn=$src/corpus/examples/boot.scn
 expect_rc 0 "$kevrr" gen "$scn" -o boot.kev
-for p in hardened v888 v963; do
+for p in $(profiles "$src"); do
     "$kevrr" run --profile "$p" "$scn" >run.$p.txt
     expect_rc 0 "$kevrr" replay --profile "$p" boot.kev
     cp out.txt replay.$p.txt
@@ -56,7 +56,7 @@ error EIO
 link off en1
 EOF
 expect_rc 0 "$kevrr" gen mix.scn -o mix.kev
-for p in hardened v888 v963; do
+for p in $(profiles "$src"); do
     "$kevrr" run --profile "$p" mix.scn >run.mix.$p.txt
     "$kevrr" replay --profile "$p" mix.kev >replay.mix.$p.txt
     cmp -s run.mix.$p.txt replay.mix.$p.txt || {
@@ -343,6 +343,33 @@ expect_rc 0 "$kevrr" replay --profile v963 cut.kev
 grep -A1 '^batch 0 ' out.txt | tail -1 >n.txt
 has_line n.txt "  capture truncated caplen=65536 origlen=72000 fed=65536"
 has_text out.txt "defect D8 record-truncated"
+
+# ---- the profiles come from the core's table ------------------------------
+
+expect_rc 0 "$kevrr" replay --help
+has_text out.txt "--profile P        hardened, v888, v963 or v1405 (default: hardened)"
+expect_rc 0 "$kevrr" help run
+has_text out.txt "1024 for v888, v963 or v1405)"
+expect_rc 2 "$kevrr" replay --profile v2000 boot.kev
+has_text err.txt "unknown profile 'v2000': hardened, v888, v963 or v1405"
+
+# ---- a stop rolls back its step's messages --------------------------------
+
+# The reproduction of issue 14: a tick stops (D9) after logging
+# "update 1 (of 20) en0"; the next batch must not post that message.
+cat >stop.scn <<'EOF'
+at 1700000000.000000000
+raw 3000000001000000010000000200000001000000090000000000000000000000656e00000000000000000000000000003000000001000000010000000200000002000000090000000000000000000000656ee900000000000000000000000000
+at 1700000006.500000000
+raw 30000000010000000100000002000000030000000d0000000000000000000000656e0000000000000000000000000000
+EOF
+expect_rc 0 "$kevrr" gen stop.scn -o stop.kev
+for p in v963 v1405; do
+    "$kevrr" replay --profile "$p" stop.kev >stop.$p.txt
+    has_line stop.$p.txt "  stopped: queued store changes discarded"
+    has_line stop.$p.txt "  State:/Network/Interface/en0/Link = {Active = true}"
+    ! grep -q "KernelEventMonitor" stop.$p.txt || fail "a stopped tick's message was posted ($p)"
+done
 
 # ---- the progress bar -----------------------------------------------------
 

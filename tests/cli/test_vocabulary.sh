@@ -82,7 +82,7 @@ cmp -s t.kev keep.kev || fail "cut changed its input"
 
 # ---- profiles come from the core's table ---------------------------------
 expect_rc 2 "$kevrr" replay --profile v999 t.kev
-has_text err.txt "kevrr replay: unknown profile 'v999' (hardened, v888, v963"
+has_text err.txt "kevrr replay: unknown profile 'v999': hardened, v888, v963"
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all vocabulary checks passed"

@@ -40,7 +40,8 @@ ts() {
     HOME=$tmp TZ=UTC tshark -r "$pcap" -X lua_script:"$lua" "$@" 2>>"$tmp/stderr"
 }
 
-"$mk" "$pcap" >"$tmp/expected-info.txt" || { echo "FAIL: $mk did not run"; exit 1; }
+"$mk" "$pcap" "$tmp/expected-configd.txt" >"$tmp/expected-info.txt" ||
+    { echo "FAIL: $mk did not run"; exit 1; }
 frames=$(wc -l <"$tmp/expected-info.txt")
 
 # (1) Frame count, and the info column of every frame.
@@ -49,6 +50,16 @@ count=$(ts -T fields -e frame.number | wc -l)
 ts -T fields -e frame.number -e _ws.col.Info >"$tmp/info.txt"
 if ! diff -u "$tmp/expected-info.txt" "$tmp/info.txt"; then
     fail "info column differs (expected -, tshark +)"
+fi
+
+# (1b) What each configd version runs for each row of the event table
+# (kevrr.configd, from the table's handler columns).
+ts -T fields -e frame.number -e kevrr.configd >"$tmp/configd.txt"
+# The frames of the table rows, in their order, as tshark shows them.
+awk -F'\t' 'NR == FNR { want[$1] = 1; next } ($1 in want)' \
+    "$tmp/expected-configd.txt" "$tmp/configd.txt" >"$tmp/configd-rows.txt"
+if ! diff -u "$tmp/expected-configd.txt" "$tmp/configd-rows.txt"; then
+    fail "kevrr.configd differs from the event table (expected -, tshark +)"
 fi
 
 # (2) Decoded fields in the packet details.
@@ -89,6 +100,8 @@ expect_line "info: ab0000000000000000000000"
 expect_line "rrc_state: 2"
 expect_line "in6_address: fe80::1"
 expect_line "val: 1800"
+expect_line "[configd: ignored (v888, v963); interface_update_delegation (v1405)]"
+expect_line "[configd: interface_update_ipv6 (v888); ignored (v963, v1405)]"
 expect_line "Record 2 at offset 96: KEV_INET_NEW_ADDR (76 bytes)"
 expect_line "ia_addr: 192.168.1.5"
 expect_line "Payload: deadbeef"
@@ -113,6 +126,7 @@ expect_count 'kevrr.hdr.total_size == 62' 1
 expect_count 'kevrr.hdr.event_code == 13' 2
 expect_count 'kevrr.dl.event_code == 13' 2
 expect_count 'kevrr.event == "KEV_INET6_DEFROUTER"' 1
+expect_count 'kevrr.configd contains "interface_update_delegation (v1405)"' 1
 expect_count 'kevrr.inet.ia_addr == 10.0.0.2' 6
 expect_count 'kevrr.inet.ia_subnetmask == 255.255.255.0' 7
 expect_count 'kevrr.inet6.ia_addr == fe80::1' 7

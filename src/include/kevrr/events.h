@@ -1,6 +1,6 @@
 /*
  * kevrr/events.h: the event table, one row per (subclass, code) of the
- * Apple network class that either seed version handles or explicitly
+ * Apple network class that some configd version handles or explicitly
  * ignores (eventmon-facts.md s2.3 and s4.1).
  *
  * A row says what the walker needs to dispatch without re-encoding the
@@ -8,6 +8,7 @@
  * applies (`check`: the dataLen the seed requires), the bytes each version
  * actually reads (`reads`: when larger than `check`, that is defect D6), and
  * the handler each version runs (KEV_H_NONE: the version ignores the code).
+ * Versions: configd-888, configd-963 and configd-1405 (docs/configd-1405.md).
  * The hardened profile runs the v963 handler and requires the larger of
  * `check` and `reads`.
  */
@@ -54,11 +55,12 @@ typedef enum kev_handler_id {
     KEV_H_IDLE_ROUTE,
     KEV_H_LINK_QUALITY,
     KEV_H_LINK_ISSUES,
+    KEV_H_IFDELEGATE,      /* v1405: interface_update_delegation */
     KEV_H__COUNT
 } kev_handler_id;
 
-/* Seed versions a row describes. */
-enum { KEV_VER_888 = 0, KEV_VER_963 = 1, KEV_VER__COUNT = 2 };
+/* configd versions a row describes. */
+enum { KEV_VER_888 = 0, KEV_VER_963 = 1, KEV_VER_1405 = 2, KEV_VER__COUNT = 3 };
 
 /* Row flags. */
 #define KEV_EVF_LINK_DATA 0x1u /* payload starts with net_event_data: the name is formatted */
@@ -81,5 +83,8 @@ const kev_event_def *kev_event_lookup(uint32_t subclass, uint32_t code);
 const kev_event_def *kev_event_table(size_t *n);
 const char *kev_layout_name(kev_layout l);
 const char *kev_handler_name(kev_handler_id h);
+/* The name of a version column: "v888", "v963", "v1405" (the faithful
+ * profile that runs it), or "?". */
+const char *kev_version_name(int ver);
 
 #endif

@@ -10,8 +10,8 @@
  * chosen profile's eventCallback would: one cache_open .. cache_write per
  * batch, then the network-change post, then the message log.
  *
- * Profiles (spec/DESIGN.md): v888 and v963 emulate the seed versions,
- * defects included, over an emulated 1024-byte receive buffer whose bytes
+ * Profiles (spec/DESIGN.md): v888, v963 and v1405 emulate configd-888,
+ * configd-963 and configd-1405 (docs/configd-1405.md), defects included, over an emulated 1024-byte receive buffer whose bytes
  * past the received data hold a fixed poison pattern; where the original
  * would crash, hang or read out of bounds, the emulation reports the defect
  * and stops that batch instead. hardened validates framing, sizes and names,
@@ -40,13 +40,19 @@ typedef enum kev_profile {
     KEV_PROFILE_HARDENED,
     KEV_PROFILE_V888,
     KEV_PROFILE_V963,
+    KEV_PROFILE_V1405,
     KEV_PROFILE__COUNT
 } kev_profile;
 
-/* "hardened", "v888", "v963". */
+/* The profile's name ("hardened", "v888", "v963", "v1405"), or "?". The
+ * profile table is the one list of names: tools that list profiles walk
+ * 0..KEV_PROFILE__COUNT-1. */
 const char *kev_profile_name(kev_profile p);
 /* Parses a profile name; 0 or KEV_EINVAL. */
 int kev_profile_parse(const char *s, kev_profile *out);
+/* True for the profiles that emulate a configd release (they report
+ * defects); false for hardened (diagnostics) and out-of-range values. */
+bool kev_profile_faithful(kev_profile p);
 
 /* Where report text goes. `write` gets every piece in order; NULL means no
  * report is rendered at all (the fast path for fuzzing and benchmarks). */
@@ -85,10 +91,10 @@ typedef struct kev_finding {
 typedef struct kev_world_opts {
     kev_profile profile;
     /* Emulate ILP32 (i386) arithmetic and the i386 kev_dl_issues layout:
-     * makes D13 (v888) and D14 (v963) reachable. */
+     * makes D13 (v888) and D14 (v963, v1405) reachable. */
     bool ilp32;
     /* The recv() buffer size. 0 picks the profile's default: 1024 (configd's)
-     * for v888/v963, KEV_MAX_BATCH for hardened. A batch longer than this is
+     * for the faithful profiles, KEV_MAX_BATCH for hardened. A batch longer than this is
      * cut the way the kernel cuts a record (the rest is lost; D8). */
     uint32_t recv_buffer;
     /* configd's _verbose: failing size checks dump the event (D16). */
@@ -113,7 +119,7 @@ typedef struct kev_world_stats {
     uint64_t stopped;       /* batches stopped (crash/hang emulated) */
     uint64_t commits;       /* SetMultiple calls */
     uint64_t posts;         /* network-change notifications posted */
-    bool monitoring;        /* false once a recv() error stopped it (v888/v963, D12) */
+    bool monitoring;        /* false once a recv() error stopped it (faithful profiles, D12) */
 } kev_world_stats;
 
 typedef struct kev_world kev_world;
@@ -153,7 +159,7 @@ int kev_world_advance(kev_world *w, uint64_t t_ns);
 int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns);
 
 /* One recv() that failed with `err` (an errno value of the capturing host;
- * `err_name` such as "EAGAIN" may be NULL). v888/v963 stop monitoring for
+ * `err_name` such as "EAGAIN" may be NULL). The faithful profiles stop monitoring for
  * good (D12); hardened notes it and goes on. */
 int kev_world_feed_error(kev_world *w, int err, const char *err_name, uint64_t t_ns);
 
