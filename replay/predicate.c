@@ -19,6 +19,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kevrr/drift.h"
+
+/* ------------------------------------------------------------------ keys */
+
+char *kev_pred_key_parse(const char *s, size_t n, kev_strbuf *why)
+{
+    static const char ifs[] = "State:/Network/Interface";
+    kev_strbuf k = KEV_STRBUF_INIT;
+    if (n == 10 && memcmp(s, "interfaces", 10) == 0)
+        kev_strbuf_adds(&k, ifs);
+    else if (memchr(s, ':', n) != NULL)
+        kev_strbuf_add(&k, s, n); /* a whole key: "State:/...", "Plugin:..." */
+    else
+        kev_strbuf_addf(&k, "%s/%.*s", ifs, (int)n, s);
+    const char *key = kev_strbuf_str(&k);
+    if (k.err || kev_drift_family_of(key) != NULL) {
+        char *out = k.err ? NULL : strdup(key);
+        if (out == NULL)
+            kev_strbuf_adds(why, "out of memory");
+        kev_strbuf_free(&k);
+        return out;
+    }
+    /* Name the family part the user wrote, when there is one. */
+    const char *slash = memchr(s, '/', n), *fam = s;
+    size_t flen = n;
+    if (slash != NULL && memchr(s, ':', n) == NULL) {
+        fam = slash + 1;
+        flen = n - (size_t)(fam - s);
+        const char *end = memchr(fam, '/', flen);
+        flen = end ? (size_t)(end - fam) : flen;
+    }
+    kev_strbuf_addf(why, "'%.*s': unknown key family '%.*s' (%s)", (int)n, s, (int)flen, fam,
+                    kev_drift_family_names());
+    kev_strbuf_free(&k);
+    return NULL;
+}
+
 /* ---------------------------------------------------------------- parser */
 
 /* Splits the next blank-separated token off *s into *tok (not terminated)

@@ -56,6 +56,14 @@ typedef struct kev_pred {
     char *golden; /* DIVERGES: the golden report's path */
 } kev_pred;
 
+/* A store key as a user writes it: a whole key ("State:/Network/Interface/
+ * utun3/IPv4", "Plugin:KernelEventMonitor"), "IF/ENTITY[/...]" for
+ * State:/Network/Interface/IF/ENTITY[/...] ("utun3/IPv4"), or "interfaces"
+ * for the interface list. Its family must be one of kevrr/drift.h's.
+ * Returns a malloc'd key, or NULL with the reason appended to `why` ("unknown
+ * key family 'IPV4' (interfaces, Link, ...)"; "out of memory"). */
+char *kev_pred_key_parse(const char *s, size_t n, kev_strbuf *why);
+
 /* Parses `s`. Returns 0, or KEV_EINVAL / KEV_ENOMEM with the reason
  * appended to `why` ("defect takes D1..D18, not 'D19'"). */
 int kev_pred_parse(const char *s, kev_pred *p, kev_strbuf *why);
