@@ -85,6 +85,24 @@ typedef struct kev_finding {
 /* A key on which the store and the kernel disagree (kevrr/drift.h). */
 typedef struct kev_drift_item kev_drift_item;
 
+/* One finding code the core can report: as a defect of a faithful profile
+ * (with its id), or as a hardened diagnostic (with the id it fixes, 0 for
+ * none). */
+typedef struct kev_finding_code {
+    kev_finding_kind kind;
+    int defect;
+    const char *code;
+} kev_finding_code;
+
+/* The table of codes, in order; NULL past the end. */
+const kev_finding_code *kev_finding_code_at(size_t i);
+/* True when `code` (NULL: any) is reported as `kind` with id `defect` (0:
+ * any id). */
+bool kev_finding_code_known(kev_finding_kind kind, int defect, const char *code);
+/* The codes of `kind` (and id `defect`, 0: any) joined by ", " into
+ * out[cap] (cut to fit); returns how many there are. */
+size_t kev_finding_codes_list(kev_finding_kind kind, int defect, char *out, size_t cap);
+
 typedef struct kev_world_opts {
     kev_profile profile;
     /* Emulate ILP32 (i386) arithmetic and the i386 kev_dl_issues layout:
