@@ -525,7 +525,7 @@ static void summary(const reducer *rd, const kev_pred_trace *t, const char *path
 static int eval_error(const kev_pred *p, int rc)
 {
     if (rc == KEV_EIO) {
-        kev_cli_error("reduce", "%s: read error", p->golden);
+        kev_cli_error("reduce", "%s: read error", kev_pred_find(p, KEV_PRED_DIVERGES)->golden);
         return KEV_EXIT_INPUT;
     }
     kev_cli_error("reduce", "replay: %s", kev_strerror(rc));
@@ -556,7 +556,7 @@ static int reduce_run(reducer *rd, const kev_pred_trace *t, const kev_pred *p,
 
 /* Loads TRACE, opens the evaluator and reduces. */
 static int reduce_trace(const char *path, const char *out, const kev_pred_cli *c,
-                        const kev_pred *p, const kev_world_opts *o, uint64_t max_tests)
+                        kev_pred *p, const kev_world_opts *o, uint64_t max_tests)
 {
     kev_pred_trace t;
     reducer rd;
