@@ -1126,9 +1126,15 @@ static int eval_finish(kev_pred_eval *e)
 }
 
 /* Decides what is left at the end: state atoms on the final state, atoms
- * waiting for an event are false. */
-static void eval_end(kev_pred_eval *e)
+ * waiting for an event are false. A candidate without records still
+ * starts configd (prime), as a replay of an empty trace does. */
+static void eval_end(kev_pred_eval *e, size_t n)
 {
+    if (n == 0) {
+        (void)kev_world_start(e->w, 0); /* KEV_EINVAL: started by the finish */
+        if (e->other != NULL)
+            (void)kev_world_start(e->other, 0);
+    }
     for (size_t i = 0; i < e->n_leaves; i++) {
         kev_pred *p = e->leaves[i];
         if (p->state < 0 && is_state(p->kind))
@@ -1153,7 +1159,7 @@ int kev_pred_eval_run(kev_pred_eval *e, const kev_trace_rec *const *recs, size_t
         e->report->state < 0)
         rc = eval_finish(e);
     if (rc == 0 && tri(e->p) < 0)
-        eval_end(e);
+        eval_end(e, n);
     if (rc == 0)
         rc = e->io_err ? e->io_err : e->state_err;
     return rc < 0 ? rc : tri(e->p) == 1;
