@@ -56,9 +56,8 @@
 #define FINDING_LOG_NS 1000000000ull
 /* The report's recent text the `log` query answers with. */
 #define REPORT_RING 65536u
-/* Caps on a path the daemon builds and on the snapshot file. */
+/* Cap on a path the daemon builds. */
 #define MAX_PATH     4096u
-#define MAX_SNAPSHOT KEV_KERNEL_MAX_SNAPSHOT
 /* Option defaults (docs/daemon.md). */
 #define DEF_RING_FILE_BYTES (8ull << 20)
 #define DEF_RING_FILES      8u
@@ -82,7 +81,7 @@ static const char usage_text[] =
     ")\n"
     "  --snapshot FILE|host|none  the kernel's interfaces at start: a snapshot\n"
     "                           file, this host's (getifaddrs), or none (default:\n"
-    "                           host for pf_system, none otherwise)\n"
+    "                           host on Darwin, none elsewhere)\n"
     "  --store NAME             store backend (default sim; built: sim)\n"
     "  --rcvbuf N               SO_RCVBUF of the source socket\n"
     "  --pidfile FILE           write the pid to FILE, locked while running\n"
@@ -813,43 +812,18 @@ static int make_state_dir(const char *dir)
     return -1;
 }
 
-/* The kernel's interfaces at start: a file, the host's, or none. */
+/* The kernel's interfaces at start: a file, the host's, or none
+ * (kev_snapshot_take: host on Darwin, none elsewhere, unless --snapshot
+ * says); the recorder's traces carry it, first line saying where from. */
 static int load_snapshot(kevmond *d)
 {
-    const char *s = d->o.snapshot;
-    if (s == NULL)
-        s = strncmp(d->o.source, "pf_system", 9) == 0 ? "host" : "none";
-    if (strcmp(s, "none") == 0)
-        return 0;
-    if (strcmp(s, "host") == 0) {
-        if (kev_host_snapshot(&d->snapshot, NULL) != 0) {
-            logf_("error", "--snapshot host: cannot list this host's interfaces");
-            return -1;
-        }
-    } else {
-        FILE *f = fopen(s, "r");
-        if (f == NULL) {
-            logf_("error", "--snapshot %s: %s", s, strerror(errno));
-            return -1;
-        }
-        char chunk[4096];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
-               d->snapshot.len <= MAX_SNAPSHOT)
-            kev_strbuf_add(&d->snapshot, chunk, n);
-        bool bad = ferror(f) != 0;
-        fclose(f);
-        if (bad || d->snapshot.len > MAX_SNAPSHOT) {
-            logf_("error", "--snapshot %s: %s", s,
-                  bad ? "read error" : "longer than the snapshot cap (1 MiB)");
-            return -1;
-        }
-    }
+    const char *s = d->o.snapshot ? d->o.snapshot : kev_snapshot_default();
     kev_strbuf err = KEV_STRBUF_INIT;
-    int rc = kev_kernel_load_text(kev_world_kernel(d->w), kev_strbuf_str(&d->snapshot),
-                                  d->snapshot.len, &err);
+    int rc = kev_snapshot_take(s, &d->snapshot, NULL, &err);
+    if (rc == 0)
+        rc = kev_world_load_snapshot(d->w, kev_strbuf_str(&d->snapshot), d->snapshot.len, &err);
     if (rc != 0)
-        logf_("error", "--snapshot %s: %s", s, kev_strbuf_str(&err));
+        logf_("error", "--snapshot %s", kev_strbuf_str(&err));
     kev_strbuf_free(&err);
     return rc == 0 ? 0 : -1;
 }
