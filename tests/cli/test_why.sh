@@ -67,6 +67,17 @@ if command -v python3 >/dev/null; then
 for l in open(sys.argv[1]): json.loads(l)' why.json || fail "why.json does not parse"
 fi
 
+# ---- replay --drift-each in JSON lines: the drift lines are classified ------
+expect_rc 0 "$kevrr" replay --profile v963 --drift-each --format json recv.kev
+has_line out.txt '{"trace":"recv.kev","line":180,"batch":15,"kind":"drift-change","key":"State:/Network/Interface/utun3/IPv4","text":"  drift State:/Network/Interface/utun3/IPv4 begins: address-gone (the store lists 10.8.0.2, the kernel has none)"}'
+grep -q '"kind":"drift","key":null,"text":"drift keys=2"' out.txt || fail "no drift header in JSON"
+grep -q '"kind":"drift-entry","key":"State:/Network/Interface/utun3/IPv4","text":"  State:/Network/Interface/utun3/IPv4 since batch 15: ' out.txt ||
+    fail "no drift entry in JSON"
+grep -q '"kind":"drift-store","key":null,"text":"    store: {Addresses' out.txt || fail "no drift-store line"
+grep -q '"kind":"drift-kernel","key":null,"text":"    kernel: {Addresses' out.txt || fail "no drift-kernel line"
+# Without --drift the report is the golden's.
+expect_rc 0 "$kevrr" replay -q --profile v963 recv.kev --expect "$scn/vpn-reconnect-recv-error.v963.report"
+
 # ---- usage and input errors ----------------------------------------------------
 expect_rc 2 "$kevrr" why utun3/IPV4 recv.kev
 has_text err.txt "kevrr why: 'utun3/IPV4': unknown key family 'IPV4' (interfaces, Link, IPv4, IPv6, LinkQuality"
