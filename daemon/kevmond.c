@@ -587,6 +587,37 @@ static const char *q_kernel(kevmond *d, const char *arg, kev_strbuf *body)
     return q_section(d, body, "kernel interfaces=", "notifications keys=");
 }
 
+/* One key the kernel contradicts (kevrr/drift.h), as a report's drift
+ * section lists it but without "since" (kevmond does not track it). */
+static void drift_line(void *ctx, const kev_drift_item *it)
+{
+    kev_strbuf *b = ctx;
+    kev_strbuf_addf(b, "  %s: %s (%s)\n    store: ", it->key, it->reason, it->detail);
+    if (it->store)
+        kev_value_format(it->store, b);
+    else
+        kev_strbuf_adds(b, "(absent)");
+    kev_strbuf_adds(b, "\n    kernel: ");
+    if (it->kernel)
+        kev_value_format(it->kernel, b);
+    else
+        kev_strbuf_adds(b, "(nothing)");
+    kev_strbuf_addc(b, '\n');
+}
+
+static const char *q_drift(kevmond *d, const char *arg, kev_strbuf *body)
+{
+    (void)arg;
+    kev_strbuf lines = KEV_STRBUF_INIT;
+    long n = kev_drift_scan(d->w, drift_line, &lines);
+    if (n >= 0) {
+        kev_strbuf_addf(body, "drift keys=%ld\n", n);
+        kev_strbuf_add(body, lines.p ? lines.p : "", lines.len);
+    }
+    kev_strbuf_free(&lines);
+    return n >= 0 ? NULL : "out of memory";
+}
+
 static const char *q_stats(kevmond *d, const char *arg, kev_strbuf *body)
 {
     (void)arg;
@@ -633,6 +664,7 @@ static const struct query {
     {"state", q_state, "the final-state sections of a report, now (final .. end)"},
     {"store", q_store, "the store section: store keys=N and KEY = VALUE lines"},
     {"kernel", q_kernel, "the simulated kernel section: kernel interfaces=N and its lines"},
+    {"drift", q_drift, "the store keys the kernel contradicts now (docs/fidelity.md, Drift)"},
     {"stats", q_stats, "daemon, core, store, recorder and keep figures: NAME VALUE lines"},
     {"log", q_log, "the report's most recent lines (at most 64 KiB)"},
     {"keep", q_keep, "keep the flight-recorder ring aside now [REASON]"},

@@ -89,6 +89,9 @@ expect_rc 0 "$kevrr" query --socket a/kevmond.sock kernel -o kernel.txt
 sed -n '/^kernel interfaces=/,/^notifications keys=/p' live.state | sed '$d' >want_kernel.txt
 cmp -s kernel.txt want_kernel.txt || fail "query kernel is not the state's kernel section"
 has_line kernel.txt "kernel interfaces=2"
+# drift: hardened follows the kernel here; the answer has the report's form.
+expect_rc 0 "$kevrr" query --socket a/kevmond.sock drift -o drift.txt
+has_line drift.txt "drift keys=0"
 
 # stats: the figures agree with the state.
 expect_rc 0 "$kevrr" query --socket a/kevmond.sock stats -o stats.txt
