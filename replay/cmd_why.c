@@ -125,15 +125,16 @@ static void line_begin(why *y, const char *kind, const kev_trace_rec *r)
     kev_cli_time t;
     kev_cli_time_format(r->t_ns, &t);
     if (y->json)
-        kev_strbuf_addf(&y->line, "{\"kind\":\"%s\",\"record\":%" PRIu64 ",\"t\":\"%s\"", kind,
-                        r->index, t.secs);
+        kev_strbuf_addf(&y->line, "{\"kind\":\"%s\",\"record\":%" PRIu64 ",\"t\":\"%s\"",
+                        kind, r->index, t.secs);
     else
-        kev_strbuf_addf(&y->line, "%s %" PRIu64 " t=%s", r->kind == KEV_TR_ERROR ? "error" : "batch",
-                        r->index, t.secs);
+        kev_strbuf_addf(&y->line, "%s %" PRIu64 " t=%s",
+                        r->kind == KEV_TR_ERROR ? "error" : "batch", r->index, t.secs);
 }
 
 static const char *const kind_names[] = {"set", "remove", "notify"};
-static const char *const outcome_names[] = {"pending", "committed", "replaced", "discarded"};
+static const char *const outcome_names[] = {"pending", "committed", "replaced",
+                                            "discarded"};
 
 /* Where a write was queued: "event 0 off=0 KEV_INET_NEW_ADDR, handler H",
  * "tick 3, handler update_interfaces", "prime". */
@@ -148,8 +149,8 @@ static void where_text(why *y, const write_entry *e)
         if (at->phase == KEV_PHASE_TICK)
             kev_strbuf_addf(&y->line, ",\"tick\":%" PRIu32, at->tick);
         if (at->in_event) {
-            kev_strbuf_addf(&y->line, ",\"event\":%" PRIu32 ",\"offset\":%" PRIu32, at->event,
-                            at->offset);
+            kev_strbuf_addf(&y->line, ",\"event\":%" PRIu32 ",\"offset\":%" PRIu32,
+                            at->event, at->offset);
             j_str(y, "code", at->event_name);
             j_str(y, "ifname", e->ifname);
         }
@@ -157,8 +158,8 @@ static void where_text(why *y, const write_entry *e)
         return;
     }
     if (at->in_event) {
-        kev_strbuf_addf(&y->line, " event %" PRIu32 " off=%" PRIu32 " %s", at->event, at->offset,
-                        at->event_name ? at->event_name : "(unknown code)");
+        kev_strbuf_addf(&y->line, " event %" PRIu32 " off=%" PRIu32 " %s", at->event,
+                        at->offset, at->event_name ? at->event_name : "(unknown code)");
         if (e->ifname[0]) {
             kev_strbuf_adds(&y->line, " ");
             kev_cli_escape(&y->line, e->ifname, strlen(e->ifname), false);
@@ -264,8 +265,8 @@ static void on_finding(void *ctx, const kev_finding *f)
 {
     why *y = ctx;
     if (f->stops)
-        snprintf(y->stop_reason, sizeof y->stop_reason, "the batch stopped: D%d %s", f->defect,
-                 f->code ? f->code : "");
+        snprintf(y->stop_reason, sizeof y->stop_reason, "the batch stopped: D%d %s",
+                 f->defect, f->code ? f->code : "");
 }
 
 static void on_drift(void *ctx, const kev_drift_item *it, bool begins)
@@ -324,8 +325,8 @@ static void events_text(why *y, const target_event *ev, size_t n, size_t over)
     if (y->json) {
         kev_strbuf_adds(&y->line, ",\"events\":[");
         for (size_t i = 0; i < n; i++) {
-            kev_strbuf_addf(&y->line, "%s{\"event\":%" PRIu32 ",\"offset\":%" PRIu32, i ? "," : "",
-                            ev[i].index, ev[i].off);
+            kev_strbuf_addf(&y->line, "%s{\"event\":%" PRIu32 ",\"offset\":%" PRIu32,
+                            i ? "," : "", ev[i].index, ev[i].off);
             j_str(y, "code", ev[i].name);
             kev_strbuf_adds(&y->line, "}");
         }
@@ -425,7 +426,8 @@ static int feed(why *y, const kev_trace_rec *r)
     }
     if (y->over_pending) {
         line_begin(y, "more-writes", r);
-        kev_strbuf_addf(&y->line, y->json ? ",\"count\":%zu}" : ": %zu more writes not shown",
+        kev_strbuf_addf(&y->line,
+                        y->json ? ",\"count\":%zu}" : ": %zu more writes not shown",
                         y->over_pending);
         out_line(y);
     }
@@ -455,13 +457,15 @@ static void print_summary_not_processed(why *y)
     if (y->json) {
         kev_strbuf_addf(&y->line,
                         "{\"kind\":\"not-processed-summary\",\"records\":%" PRIu64
-                        ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 ",\"shown\":%" PRIu64 "}",
+                        ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 ",\"shown\":%" PRIu64
+                        "}",
                         y->not_processed, y->not_processed_first, y->not_processed_last,
                         y->not_processed_shown);
     } else {
         kev_strbuf_addf(&y->line,
-                        "not processed after monitoring stopped: %" PRIu64 " batch(es), %" PRIu64
-                        "..%" PRIu64 "; %" PRIu64 " with events for %s (shown above)",
+                        "not processed after monitoring stopped: %" PRIu64
+                        " batch(es), %" PRIu64 "..%" PRIu64 "; %" PRIu64
+                        " with events for %s (shown above)",
                         y->not_processed, y->not_processed_first, y->not_processed_last,
                         y->not_processed_shown, y->list ? "the interface list" : y->ifname);
     }
@@ -521,8 +525,9 @@ static int print_end(why *y)
         }
     } else if (!y->json) {
         out_line(y);
-        kev_strbuf_adds(&y->line, backed ? "no drift: the store agrees with the kernel"
-                                         : "no drift: the kernel backs nothing in this key");
+        kev_strbuf_adds(&y->line, backed
+                                      ? "no drift: the store agrees with the kernel"
+                                      : "no drift: the kernel backs nothing in this key");
     }
     if (y->json)
         kev_strbuf_adds(&y->line, "}");

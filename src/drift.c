@@ -26,17 +26,17 @@
 #include "kev_sb.h"
 #include "kevrr/error.h"
 
-#define IF_PREFIX KEV_INTERFACES_KEY "/"
+#define IF_PREFIX     KEV_INTERFACES_KEY "/"
 #define IF_PREFIX_LEN (sizeof IF_PREFIX - 1)
 /* The longest key a per-interface family builds: prefix, name, entity. */
 #define DRIFT_KEY_CAP 128u
 
 /* How a row's keys are spelled. */
 typedef enum match_kind {
-    M_EXACT,      /* the key is `pattern` */
-    M_PREFIX,     /* the key starts with `pattern` */
-    M_ENTITY,     /* State:/Network/Interface/<if>/<entity> */
-    M_ENTITY_SUB  /* State:/Network/Interface/<if>/<entity>/... */
+    M_EXACT,     /* the key is `pattern` */
+    M_PREFIX,    /* the key starts with `pattern` */
+    M_ENTITY,    /* State:/Network/Interface/<if>/<entity> */
+    M_ENTITY_SUB /* State:/Network/Interface/<if>/<entity>/... */
 } match_kind;
 
 /* The value the kernel backs for one key: a dictionary (new reference),
@@ -47,11 +47,11 @@ typedef kev_value *(*expect_fn)(const kev_kernel *k, const kev_iface *ifp);
 typedef struct family_row {
     kev_drift_family pub;
     match_kind match;
-    const char *pattern;    /* M_EXACT, M_PREFIX: the key or its prefix */
-    expect_fn expect;       /* backed families */
-    const char *props[4];   /* the compared properties */
-    const char *member;     /* the property whose items are gone or missing */
-    bool member_set;        /* compare `member` as a set (order is not backed) */
+    const char *pattern;        /* M_EXACT, M_PREFIX: the key or its prefix */
+    expect_fn expect;           /* backed families */
+    const char *props[4];       /* the compared properties */
+    const char *member;         /* the property whose items are gone or missing */
+    bool member_set;            /* compare `member` as a set (order is not backed) */
     const char *gone, *missing; /* reasons for a member gone / missing */
 } family_row;
 
@@ -214,7 +214,8 @@ static kev_value *expect_link(const kev_kernel *k, const kev_iface *ifp)
     kev_value *d = kev_value_dict_new();
     if (d != NULL && ifp != NULL &&
         (ifp->media == KEV_MEDIA_ACTIVE || ifp->media == KEV_MEDIA_INACTIVE))
-        (void)kev_value_dict_set(d, "Active", kev_value_bool(ifp->media == KEV_MEDIA_ACTIVE));
+        (void)kev_value_dict_set(d, "Active",
+                                 kev_value_bool(ifp->media == KEV_MEDIA_ACTIVE));
     return d;
 }
 
@@ -265,8 +266,8 @@ static const char *first_not_in(const kev_value *a, const kev_value *b)
     for (size_t i = 0; i < n; i++) {
         const kev_value *s = kev_value_array_at(a, i);
         size_t len;
-        const char *str = kev_value_type(s) == KEV_VT_STRING ? kev_value_get_string(s, &len)
-                                                              : NULL;
+        const char *str =
+            kev_value_type(s) == KEV_VT_STRING ? kev_value_get_string(s, &len) : NULL;
         if (str == NULL || (len < KEV_IFNAMSIZ && !name_comparable(str, len)))
             continue;
         if (b == NULL || kev_value_type(b) != KEV_VT_ARRAY ||
@@ -291,8 +292,8 @@ static bool agree(const family_row *r, const kev_value *s, const kev_value *e)
         const kev_value *a = kev_value_dict_get(s, r->props[i]);
         const kev_value *b = kev_value_dict_get(e, r->props[i]);
         bool same = strcmp(r->props[i], r->member) == 0 ? same_set(a, b)
-                    : a == NULL || b == NULL               ? a == b
-                                                           : kev_value_equal(a, b);
+                    : a == NULL || b == NULL            ? a == b
+                                                        : kev_value_equal(a, b);
         if (!same)
             return false;
     }
@@ -301,8 +302,8 @@ static bool agree(const family_row *r, const kev_value *s, const kev_value *e)
 
 /* Sets the reason and detail of a disagreement between the projected store
  * value `s` (the store holds the key when `present`) and the kernel's `e`. */
-static void explain(const family_row *r, const kev_value *s, const kev_value *e, bool present,
-                    kev_drift_item *it)
+static void explain(const family_row *r, const kev_value *s, const kev_value *e,
+                    bool present, kev_drift_item *it)
 {
     const char *m;
     if (r->member) {
@@ -323,7 +324,8 @@ static void explain(const family_row *r, const kev_value *s, const kev_value *e,
     }
     if (!present) {
         it->reason = "key-missing";
-        snprintf(it->detail, sizeof it->detail, "the kernel backs a value, the store has no key");
+        snprintf(it->detail, sizeof it->detail,
+                 "the kernel backs a value, the store has no key");
         return;
     }
     if (kev_value_count(e) == 0) {
@@ -339,8 +341,11 @@ static void explain(const family_row *r, const kev_value *s, const kev_value *e,
         if (a == NULL && b == NULL)
             continue;
         if (a == NULL || b == NULL || !kev_value_equal(a, b)) {
-            snprintf(it->detail, sizeof it->detail, "%s: the store %s the kernel's", r->props[i],
-                     a == NULL ? "lacks" : b == NULL ? "has one, not" : "differs from");
+            snprintf(it->detail, sizeof it->detail, "%s: the store %s the kernel's",
+                     r->props[i],
+                     a == NULL   ? "lacks"
+                     : b == NULL ? "has one, not"
+                                 : "differs from");
             return;
         }
     }

@@ -11,7 +11,7 @@
 
 #include "kevrr/world.h"
 
-#define DEF KEV_FINDING_DEFECT
+#define DEF  KEV_FINDING_DEFECT
 #define DIAG KEV_FINDING_DIAGNOSTIC
 
 /* clang-format off */

@@ -65,14 +65,14 @@ static void expect_all(const char *scn, const char *want)
 }
 
 /* An interface up with everything the kernel backs, in batches 0..5. */
-#define UP                                                                    \
-    "kernel if lo0 flags 0x8049 media none\n"                                 \
-    "kernel inet lo0 127.0.0.1/8 peer 127.0.0.1\n"                            \
-    "attach en0\n"                                                            \
-    "link on en0\n"                                                           \
-    "inet add en0 10.0.0.2/24\n"                                              \
-    "inet6 add en0 fe80::1/64 flags 0x400\n"                                  \
-    "lqm en0 50\n"                                                            \
+#define UP                                                                                 \
+    "kernel if lo0 flags 0x8049 media none\n"                                              \
+    "kernel inet lo0 127.0.0.1/8 peer 127.0.0.1\n"                                         \
+    "attach en0\n"                                                                         \
+    "link on en0\n"                                                                        \
+    "inet add en0 10.0.0.2/24\n"                                                           \
+    "inet6 add en0 fe80::1/64 flags 0x400\n"                                               \
+    "lqm en0 50\n"                                                                         \
     "attach utun3\n"
 
 /* ---- agreement ------------------------------------------------------------ */
@@ -93,21 +93,23 @@ KEV_TEST(list_missing_and_key_missing)
 {
     /* After the recv() error v963 hears of nothing: en1 attaches unseen. */
     expect_drift(KEV_PROFILE_V963, UP "error EAGAIN\nattach en1\n",
-                 "State:/Network/Interface: list-missing since 7\n"
-                 IF "en1/Link: key-missing since 7\n");
+                 "State:/Network/Interface: list-missing since 7\n" IF
+                 "en1/Link: key-missing since 7\n");
 }
 
 KEV_TEST(list_extra_and_interface_gone)
 {
     expect_drift(KEV_PROFILE_V963, UP "error EAGAIN\ndetach en0\n",
-                 "State:/Network/Interface: list-extra since 7\n"
-                 IF "en0/IPv4: interface-gone since 7\n" IF "en0/IPv6: interface-gone since 7\n"
-                 IF "en0/Link: interface-gone since 7\n"
-                 IF "en0/LinkQuality: interface-gone since 7\n");
+                 "State:/Network/Interface: list-extra since 7\n" IF
+                 "en0/IPv4: interface-gone since 7\n" IF
+                 "en0/IPv6: interface-gone since 7\n" IF
+                 "en0/Link: interface-gone since 7\n" IF
+                 "en0/LinkQuality: interface-gone since 7\n");
     /* Hardened keeps monitoring, but link_remove never removes the IPv4 and
      * IPv6 keys: detached with its addresses, en0 leaves them stale. */
     expect_drift(KEV_PROFILE_HARDENED, UP "error EAGAIN\ndetach en0\n",
-                 IF "en0/IPv4: interface-gone since 7\n" IF "en0/IPv6: interface-gone since 7\n");
+                 IF "en0/IPv4: interface-gone since 7\n" IF
+                    "en0/IPv6: interface-gone since 7\n");
 }
 
 /* ---- IPv4 ------------------------------------------------------------------ */
@@ -128,7 +130,8 @@ KEV_TEST(ipv4_address_missing)
 
 KEV_TEST(ipv4_key_missing)
 {
-    expect_drift(KEV_PROFILE_V963, UP "error EAGAIN\ninet add utun3 10.8.0.2/32 dest 10.8.0.1\n",
+    expect_drift(KEV_PROFILE_V963,
+                 UP "error EAGAIN\ninet add utun3 10.8.0.2/32 dest 10.8.0.1\n",
                  IF "utun3/IPv4: key-missing since 7\n");
 }
 
@@ -137,7 +140,8 @@ KEV_TEST(ipv4_value_differs)
     /* Same address, new mask: only SubnetMasks and BroadcastAddresses differ. */
     tl_run r;
     tl_opts o = {.drift = true};
-    tl_run_scenario(&r, KEV_PROFILE_V963, &o, UP "error EAGAIN\ninet change en0 10.0.0.2/16\n");
+    tl_run_scenario(&r, KEV_PROFILE_V963, &o,
+                    UP "error EAGAIN\ninet change en0 10.0.0.2/16\n");
     kev_drift_item it;
     ASSERT_EQ_INT(kev_drift_check(r.w, IF "en0/IPv4", &it), 1);
     ASSERT_EQ_STR(it.reason, "value-differs");
@@ -146,8 +150,9 @@ KEV_TEST(ipv4_value_differs)
     ASSERT_EQ_STR(it.ifname, "en0");
     kev_strbuf sb = KEV_STRBUF_INIT;
     kev_value_format(it.kernel, &sb);
-    ASSERT_EQ_STR(kev_strbuf_str(&sb), "{Addresses = [\"10.0.0.2\"]; BroadcastAddresses = "
-                                       "[\"10.0.255.255\"]; SubnetMasks = [\"255.255.0.0\"]}");
+    ASSERT_EQ_STR(kev_strbuf_str(&sb),
+                  "{Addresses = [\"10.0.0.2\"]; BroadcastAddresses = "
+                  "[\"10.0.255.255\"]; SubnetMasks = [\"255.255.0.0\"]}");
     kev_strbuf_free(&sb);
     kev_drift_item_clear(&it);
     tl_free(&r);
@@ -190,9 +195,9 @@ KEV_TEST(link_key_stale_without_media)
     tl_run_scenario(&r, KEV_PROFILE_V963, &o, UP);
     kev_value *d = kev_value_dict_new();
     ASSERT_EQ_INT(kev_value_dict_set(d, "Active", kev_value_bool(true)), 0);
-    ASSERT_EQ_INT(kev_store_set_value((kev_store *)kev_world_store(r.w), IF "utun3/Link", d,
-                                      NULL),
-                  0);
+    ASSERT_EQ_INT(
+        kev_store_set_value((kev_store *)kev_world_store(r.w), IF "utun3/Link", d, NULL),
+        0);
     kev_value_unref(d);
     kev_drift_item it;
     ASSERT_EQ_INT(kev_drift_check(r.w, IF "utun3/Link", &it), 1);
@@ -203,9 +208,9 @@ KEV_TEST(link_key_stale_without_media)
     /* Detaching alone is not backed: a Link {Detaching = true} agrees. */
     d = kev_value_dict_new();
     ASSERT_EQ_INT(kev_value_dict_set(d, "Detaching", kev_value_bool(true)), 0);
-    ASSERT_EQ_INT(kev_store_set_value((kev_store *)kev_world_store(r.w), IF "utun3/Link", d,
-                                      NULL),
-                  0);
+    ASSERT_EQ_INT(
+        kev_store_set_value((kev_store *)kev_world_store(r.w), IF "utun3/Link", d, NULL),
+        0);
     kev_value_unref(d);
     ASSERT_EQ_INT(kev_drift_check(r.w, IF "utun3/Link", &it), 0);
     tl_free(&r);
@@ -241,8 +246,9 @@ KEV_TEST(stop_discards_and_a_later_batch_mends)
     expect_drift(KEV_PROFILE_HARDENED, scn, "");
     tl_run r;
     tl_opts o = {.drift_each = true};
-    tl_run_scenario(&r, KEV_PROFILE_V963, &o, UP "batch\ninet del en0 10.0.0.2/24\nraw 00000000\nend\n"
-                                               "inet add en0 10.0.0.7/24\n");
+    tl_run_scenario(&r, KEV_PROFILE_V963, &o,
+                    UP "batch\ninet del en0 10.0.0.2/24\nraw 00000000\nend\n"
+                       "inet add en0 10.0.0.7/24\n");
     const char *rep = kev_strbuf_str(&r.report);
     ASSERT_CONTAINS(rep, "  stopped: queued store changes discarded\n  drift " IF
                          "en0/IPv4 begins: address-gone (the store lists 10.0.0.2, the "
@@ -262,8 +268,8 @@ KEV_TEST(since_prime)
                       "kernel inet en0 10.0.0.2/24 noaddr\n"
                       "lqm en0 50\n";
     expect_drift(KEV_PROFILE_V963, scn,
-                 "State:/Network/Interface: key-missing since prime\n"
-                 IF "en0/Link: key-missing since prime\n");
+                 "State:/Network/Interface: key-missing since prime\n" IF
+                 "en0/Link: key-missing since prime\n");
 }
 
 /* ---- families backed by nothing -------------------------------------------- */
@@ -272,7 +278,8 @@ KEV_TEST(unbacked_families_never_drift)
 {
     /* LinkIssues of a gone interface (a straggling ISSUES), notifications,
      * the message log: none drifts. */
-    const char *scn = UP "detach utun3\nissues utun3 0102 1700000005\narp rtr-failure en0\n";
+    const char *scn =
+        UP "detach utun3\nissues utun3 0102 1700000005\narp rtr-failure en0\n";
     tl_run r;
     tl_opts o = {.drift = true};
     tl_run_scenario(&r, KEV_PROFILE_V963, &o, scn);
@@ -290,7 +297,8 @@ KEV_TEST(unbacked_families_never_drift)
 KEV_TEST(names_outside_ascii_are_left_out)
 {
     /* v888 takes any byte (MacRoman keys): not compared, never drift. */
-    expect_drift(KEV_PROFILE_V888, UP "attach en\\xe9:0\nerror EAGAIN\ndetach en\\xe9:0\n", "");
+    expect_drift(KEV_PROFILE_V888, UP "attach en\\xe9:0\nerror EAGAIN\ndetach en\\xe9:0\n",
+                 "");
 }
 
 /* ---- the API ------------------------------------------------------------------ */
@@ -346,8 +354,8 @@ KEV_TEST(expected_and_backed_part)
     kev_value_format(e, &sb);
     ASSERT_EQ_STR(kev_strbuf_str(&sb), "{Interfaces = [\"lo0\", \"en0\", \"utun3\"]}");
     kev_value_unref(e);
-    kev_value *part =
-        kev_drift_backed_part(IF "en0/Link", kev_store_get(kev_world_store(r.w), IF "en0/Link"));
+    kev_value *part = kev_drift_backed_part(
+        IF "en0/Link", kev_store_get(kev_world_store(r.w), IF "en0/Link"));
     kev_strbuf_clear(&sb);
     kev_value_format(part, &sb);
     ASSERT_EQ_STR(kev_strbuf_str(&sb), "{Active = true}");
@@ -359,19 +367,22 @@ KEV_TEST(expected_and_backed_part)
 KEV_TEST(report_section_only_when_asked)
 {
     tl_run r;
-    tl_run_scenario(&r, KEV_PROFILE_V963, NULL, UP "error EAGAIN\ninet del en0 10.0.0.2/24\n");
+    tl_run_scenario(&r, KEV_PROFILE_V963, NULL,
+                    UP "error EAGAIN\ninet del en0 10.0.0.2/24\n");
     ASSERT_NOT_CONTAINS(kev_strbuf_str(&r.report), "drift");
     tl_free(&r);
     tl_opts o = {.drift = true};
-    tl_run_scenario(&r, KEV_PROFILE_V963, &o, UP "error EAGAIN\ninet del en0 10.0.0.2/24\n");
+    tl_run_scenario(&r, KEV_PROFILE_V963, &o,
+                    UP "error EAGAIN\ninet del en0 10.0.0.2/24\n");
     const char *rep = kev_strbuf_str(&r.report);
     ASSERT_NOT_CONTAINS(rep, "  drift " IF); /* no per-batch lines without drift_each */
-    ASSERT_CONTAINS(rep, "notifications keys=1\n  com.apple.system.config.network_change "
-                         "count=3\ndrift keys=1\n  " IF
-                         "en0/IPv4 since batch 7: address-gone (the store lists 10.0.0.2, the "
-                         "kernel has none)\n    store: {Addresses = [\"10.0.0.2\"]; "
-                         "BroadcastAddresses = [\"10.0.0.255\"]; SubnetMasks = "
-                         "[\"255.255.255.0\"]}\n    kernel: (nothing)\nstats ");
+    ASSERT_CONTAINS(rep,
+                    "notifications keys=1\n  com.apple.system.config.network_change "
+                    "count=3\ndrift keys=1\n  " IF
+                    "en0/IPv4 since batch 7: address-gone (the store lists 10.0.0.2, the "
+                    "kernel has none)\n    store: {Addresses = [\"10.0.0.2\"]; "
+                    "BroadcastAddresses = [\"10.0.0.255\"]; SubnetMasks = "
+                    "[\"255.255.255.0\"]}\n    kernel: (nothing)\nstats ");
     tl_free(&r);
 }
 
@@ -407,11 +418,12 @@ KEV_TEST(snapshot_source_in_the_header)
 
 KEV_TEST_MAIN(KEV_T(none_when_configd_follows), KEV_T(list_missing_and_key_missing),
               KEV_T(list_extra_and_interface_gone), KEV_T(ipv4_address_gone),
-              KEV_T(ipv4_address_missing), KEV_T(ipv4_key_missing), KEV_T(ipv4_value_differs),
-              KEV_T(ipv6_flags_differ_in_v888), KEV_T(ipv6_address_gone_and_missing),
-              KEV_T(link_active_differs), KEV_T(link_key_stale_without_media),
-              KEV_T(quality_differs_and_stale), KEV_T(quality_stale_read_d6),
-              KEV_T(stop_discards_and_a_later_batch_mends), KEV_T(since_prime),
-              KEV_T(unbacked_families_never_drift), KEV_T(names_outside_ascii_are_left_out),
-              KEV_T(families), KEV_T(expected_and_backed_part),
-              KEV_T(report_section_only_when_asked), KEV_T(snapshot_source_in_the_header))
+              KEV_T(ipv4_address_missing), KEV_T(ipv4_key_missing),
+              KEV_T(ipv4_value_differs), KEV_T(ipv6_flags_differ_in_v888),
+              KEV_T(ipv6_address_gone_and_missing), KEV_T(link_active_differs),
+              KEV_T(link_key_stale_without_media), KEV_T(quality_differs_and_stale),
+              KEV_T(quality_stale_read_d6), KEV_T(stop_discards_and_a_later_batch_mends),
+              KEV_T(since_prime), KEV_T(unbacked_families_never_drift),
+              KEV_T(names_outside_ascii_are_left_out), KEV_T(families),
+              KEV_T(expected_and_backed_part), KEV_T(report_section_only_when_asked),
+              KEV_T(snapshot_source_in_the_header))

@@ -33,7 +33,7 @@
 #include "kevrr/trace.h"
 
 #define MAX_TRACES 512
-#define MAX_CUTS 5
+#define MAX_CUTS   5
 
 static const char *kevrr, *work;
 static unsigned failures, compared, keys_compared, skipped;
@@ -94,7 +94,8 @@ static long replay(const char *path, const kev_world_opts *base, run *r)
         return -1;
     }
     const kev_trace_meta *m = kev_trace_meta_get(t);
-    if (m->snapshot && kev_world_load_snapshot(r->w, m->snapshot, m->snapshot_len, NULL) != 0) {
+    if (m->snapshot &&
+        kev_world_load_snapshot(r->w, m->snapshot, m->snapshot_len, NULL) != 0) {
         kev_trace_close(t);
         return -1;
     }
@@ -105,7 +106,8 @@ static long replay(const char *path, const kev_world_opts *base, run *r)
         if (rec.kind == KEV_TR_ERROR)
             kev_world_feed_error(r->w, rec.err, rec.err_name, rec.t_ns);
         else
-            kev_world_feed(r->w, rec.data, rec.caplen < KEV_MAX_BATCH ? rec.caplen : KEV_MAX_BATCH,
+            kev_world_feed(r->w, rec.data,
+                           rec.caplen < KEV_MAX_BATCH ? rec.caplen : KEV_MAX_BATCH,
                            rec.t_ns);
     }
     kev_trace_close(t);
@@ -169,8 +171,8 @@ static void compare_stores(const char *label, const kev_world *whole, const kev_
             backed_text(key, kev_store_get(sc, key), &b);
             keys_compared++;
             if (strcmp(kev_strbuf_str(&a), kev_strbuf_str(&b)) != 0) {
-                printf("FAIL: %s: %s\n  whole: %s\n  cut:   %s\n", label, key, kev_strbuf_str(&a),
-                       kev_strbuf_str(&b));
+                printf("FAIL: %s: %s\n  whole: %s\n  cut:   %s\n", label, key,
+                       kev_strbuf_str(&a), kev_strbuf_str(&b));
                 failures++;
             }
         }
@@ -224,7 +226,8 @@ static void check_trace(const char *trace)
     char out[1024];
     snprintf(out, sizeof out, "%s/cut.kev", work);
     for (size_t i = 0; i < MAX_CUTS; i++) {
-        if (points[i] < 1 || (i > 0 && points[i] == points[i - 1]) || !cut(trace, points[i], out))
+        if (points[i] < 1 || (i > 0 && points[i] == points[i - 1]) ||
+            !cut(trace, points[i], out))
             continue;
         for (int p = 0; p < KEV_PROFILE__COUNT; p++) {
             kev_world_opts o = base;
@@ -236,7 +239,8 @@ static void check_trace(const char *trace)
             if (replay(trace, &o, &whole) < 0 || replay(out, &o, &part) < 0) {
                 failures++;
             } else if (part.prime_stopped) {
-                printf("skip: %s: configd would crash at prime on the cut's kernel\n", label);
+                printf("skip: %s: configd would crash at prime on the cut's kernel\n",
+                       label);
                 skipped++;
             } else {
                 compared++;

@@ -35,9 +35,9 @@
 
 /* One key family, as the predicates and the documentation name it. */
 typedef struct kev_drift_family {
-    const char *name;  /* "IPv4", "Link", "interfaces", "messages", ... */
-    bool backed;       /* the kernel backs (part of) its value */
-    const char *what;  /* one line: what the kernel backs, or why nothing */
+    const char *name; /* "IPv4", "Link", "interfaces", "messages", ... */
+    bool backed;      /* the kernel backs (part of) its value */
+    const char *what; /* one line: what the kernel backs, or why nothing */
 } kev_drift_family;
 
 /* The families, in the table's order; NULL past the end. */
