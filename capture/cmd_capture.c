@@ -74,6 +74,11 @@ static const char capture_usage[] =
     "                     record is stored cut, with its true length\n"
     "  --rcvbuf BYTES     the socket's SO_RCVBUF\n"
     "  --comment TEXT     a comment for the trace\n"
+    "  --snapshot host|none|FILE\n"
+    "                     the interfaces replay starts from: this host's\n"
+    "                     (getifaddrs), none, or a snapshot file (default: host\n"
+    "                     on Darwin, none elsewhere: another host's are not a\n"
+    "                     Mac's); the trace says which\n"
     "  -Z USER            when root, drop to USER after opening the source\n"
     "  -q, --quiet        no status line and no summary\n"
     "  -h, --help         this help\n"
@@ -140,7 +145,7 @@ static uint64_t now_ns(int clock)
 /* ---------------------------------------------------------------- options */
 
 typedef struct capture_opts {
-    const char *source, *file, *comment, *user;
+    const char *source, *file, *comment, *user, *snapshot;
     uint64_t count, duration_ns, buffer, rcvbuf;
     kev_recorder_opts rec;
     bool quiet, fsync;
@@ -239,6 +244,7 @@ static int capture_parse(int argc, char **argv, capture_opts *o)
         {"--buffer", &v[6], NULL, NULL},   {"--rcvbuf", &v[7], NULL, NULL},
         {"--level", &v[8], NULL, NULL},    {"--comment", &o->comment, NULL, NULL},
         {"-Z", &o->user, NULL, NULL},      {"--fsync", NULL, &o->fsync, NULL},
+        {"--snapshot", &o->snapshot, NULL, NULL},
         {"-q", NULL, &o->quiet, NULL},     {"--quiet", NULL, &o->quiet, NULL},
     };
     int nargs, prc = kev_cli_parse("capture", argc, argv, opts, sizeof opts / sizeof opts[0],
@@ -299,7 +305,9 @@ typedef struct capture_meta {
     char tool[64];
 } capture_meta;
 
-static void meta_build(capture_meta *m, const capture_opts *o, const kev_source *src)
+/* The metadata, the snapshot taken as --snapshot says. 0, or the exit
+ * code after a message (a snapshot file that cannot be read or loaded). */
+static int meta_build(capture_meta *m, const capture_opts *o, const kev_source *src)
 {
     size_t skipped = 0;
     const uint16_t one = 1;
@@ -307,7 +315,17 @@ static void meta_build(capture_meta *m, const capture_opts *o, const kev_source 
     kev_host_info_get(&m->host);
     kev_strbuf_init(&m->snapshot);
     kev_strbuf_init(&m->comment);
-    if (kev_host_snapshot(&m->snapshot, &skipped) != 0)
+    kev_strbuf err = KEV_STRBUF_INIT;
+    int rc = kev_snapshot_take(o->snapshot, &m->snapshot, &skipped, &err);
+    bool host = o->snapshot ? strcmp(o->snapshot, "host") == 0
+                            : strcmp(kev_snapshot_default(), "host") == 0;
+    if (rc != 0 && !host) {
+        kev_cli_error("capture", "--snapshot %s", kev_strbuf_str(&err));
+        kev_strbuf_free(&err);
+        return KEV_EXIT_INPUT;
+    }
+    kev_strbuf_free(&err);
+    if (rc != 0)
         fprintf(stderr, "kevrr capture: no interface snapshot: getifaddrs() failed\n");
     else if (skipped > 0)
         fprintf(stderr,
@@ -329,6 +347,7 @@ static void meta_build(capture_meta *m, const capture_opts *o, const kev_source 
     m->meta.snapshot = m->snapshot.len ? kev_strbuf_str(&m->snapshot) : NULL;
     m->meta.snapshot_len = m->snapshot.len;
     m->meta.big_endian = *(const uint8_t *)&one == 0;
+    return KEV_EXIT_OK;
 }
 
 static void meta_free(capture_meta *m)
@@ -520,7 +539,9 @@ static int capture_start(const capture_opts *o, capture_run *c, capture_meta *m)
         if (rc != KEV_EXIT_OK)
             return rc;
     }
-    meta_build(m, o, c->src);
+    int mrc = meta_build(m, o, c->src);
+    if (mrc != KEV_EXIT_OK)
+        return mrc;
     kev_recorder_opts ro = o->rec;
     ro.meta = &m->meta;
     char rerr[KEV_RECORDER_MAX_PATH + 256];

@@ -10,11 +10,13 @@
 
 #include "hostinfo.h"
 
+#include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -146,4 +148,80 @@ int kev_host_snapshot(kev_strbuf *out, size_t *skipped)
     if (skipped != NULL)
         *skipped = left_out;
     return out->err;
+}
+
+const char *kev_snapshot_default(void)
+{
+#ifdef __APPLE__
+    return "host"; /* a Mac's interfaces are what configd would see */
+#else
+    return "none"; /* another host's interfaces are not a Mac's */
+#endif
+}
+
+/* Appends the file at `path` (at most KEV_KERNEL_MAX_SNAPSHOT bytes). */
+static int read_snapshot_file(const char *path, kev_strbuf *out, kev_strbuf *err)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        kev_strbuf_addf(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char chunk[4096];
+    size_t n, total = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && total <= KEV_KERNEL_MAX_SNAPSHOT) {
+        kev_strbuf_add(out, chunk, n);
+        total += n;
+    }
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad || total > KEV_KERNEL_MAX_SNAPSHOT) {
+        kev_strbuf_addf(err, "%s: %s", path,
+                        bad ? "read error" : "longer than the snapshot cap (1 MiB)");
+        return -1;
+    }
+    return 0;
+}
+
+int kev_snapshot_take(const char *spec, kev_strbuf *out, size_t *skipped, kev_strbuf *err)
+{
+    if (skipped != NULL)
+        *skipped = 0;
+    if (spec == NULL)
+        spec = kev_snapshot_default();
+    if (strcmp(spec, "none") == 0) {
+        kev_strbuf_adds(out, "# source: none (no interfaces: --snapshot none)\n");
+        return out->err ? -1 : 0;
+    }
+    if (strcmp(spec, "host") == 0) {
+        kev_host_info h;
+        kev_host_info_get(&h);
+        kev_strbuf_addf(out, "# source: host getifaddrs (%s%s%s)\n", h.hostname,
+                        h.hostname[0] && h.os[0] ? ", " : "", h.os);
+        if (kev_host_snapshot(out, skipped) != 0) {
+            kev_strbuf_adds(err, "cannot list this host's interfaces (getifaddrs)");
+            return -1;
+        }
+        return 0;
+    }
+    kev_strbuf_adds(out, "# source: file ");
+    for (const char *c = spec; *c; c++)
+        kev_strbuf_addc(out, *c >= 0x20 && *c < 0x7f ? *c : '?');
+    kev_strbuf_addc(out, '\n');
+    size_t at = out->len;
+    if (read_snapshot_file(spec, out, err) != 0)
+        return -1;
+    /* It must load, or every replay of the trace would refuse it. */
+    kev_kernel *k = kev_kernel_new();
+    int rc = k ? kev_kernel_load_text(k, out->p + at, out->len - at, err) : KEV_ENOMEM;
+    kev_kernel_free(k);
+    if (rc != 0 && err->len == 0)
+        kev_strbuf_adds(err, kev_strerror(rc));
+    if (rc != 0) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %s", spec, kev_strbuf_str(err));
+        kev_strbuf_clear(err);
+        kev_strbuf_adds(err, msg);
+    }
+    return rc == 0 ? 0 : -1;
 }

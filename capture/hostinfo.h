@@ -38,4 +38,18 @@ void kev_host_info_get(kev_host_info *h);
  * code when getifaddrs() fails or memory runs out. */
 int kev_host_snapshot(kev_strbuf *out, size_t *skipped);
 
+/* The default of --snapshot: "host" on Darwin (a Mac's interfaces are what
+ * configd sees), "none" elsewhere (another host's are not a Mac's). */
+const char *kev_snapshot_default(void);
+
+/* The snapshot `kevrr capture --snapshot` and kevmond start from: `spec`
+ * "host" (kev_host_snapshot), "none" (no interface), a FILE in the snapshot
+ * text form (it must load), or NULL for kev_snapshot_default(). Appends to
+ * `out` a first line "# source: ..." saying where it came from ("host
+ * getifaddrs (NAME, OS)", "none (...)", "file PATH"; the report's
+ * snapshot-source line), then the snapshot text. Returns 0, or -1 with
+ * the reason appended to `err` ("PATH: line 3: ..."). *skipped (may be
+ * NULL): host entries left out (see kev_host_snapshot). */
+int kev_snapshot_take(const char *spec, kev_strbuf *out, size_t *skipped, kev_strbuf *err);
+
 #endif

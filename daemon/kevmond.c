@@ -56,9 +56,8 @@
 #define FINDING_LOG_NS 1000000000ull
 /* The report's recent text the `log` query answers with. */
 #define REPORT_RING 65536u
-/* Caps on a path the daemon builds and on the snapshot file. */
+/* Cap on a path the daemon builds. */
 #define MAX_PATH     4096u
-#define MAX_SNAPSHOT KEV_KERNEL_MAX_SNAPSHOT
 /* Option defaults (docs/daemon.md). */
 #define DEF_RING_FILE_BYTES (8ull << 20)
 #define DEF_RING_FILES      8u
@@ -82,7 +81,7 @@ static const char usage_text[] =
     ")\n"
     "  --snapshot FILE|host|none  the kernel's interfaces at start: a snapshot\n"
     "                           file, this host's (getifaddrs), or none (default:\n"
-    "                           host for pf_system, none otherwise)\n"
+    "                           host on Darwin, none elsewhere)\n"
     "  --store NAME             store backend (default sim; built: sim)\n"
     "  --rcvbuf N               SO_RCVBUF of the source socket\n"
     "  --pidfile FILE           write the pid to FILE, locked while running\n"
@@ -588,6 +587,37 @@ static const char *q_kernel(kevmond *d, const char *arg, kev_strbuf *body)
     return q_section(d, body, "kernel interfaces=", "notifications keys=");
 }
 
+/* One key the kernel contradicts (kevrr/drift.h), as a report's drift
+ * section lists it but without "since" (kevmond does not track it). */
+static void drift_line(void *ctx, const kev_drift_item *it)
+{
+    kev_strbuf *b = ctx;
+    kev_strbuf_addf(b, "  %s: %s (%s)\n    store: ", it->key, it->reason, it->detail);
+    if (it->store)
+        kev_value_format(it->store, b);
+    else
+        kev_strbuf_adds(b, "(absent)");
+    kev_strbuf_adds(b, "\n    kernel: ");
+    if (it->kernel)
+        kev_value_format(it->kernel, b);
+    else
+        kev_strbuf_adds(b, "(nothing)");
+    kev_strbuf_addc(b, '\n');
+}
+
+static const char *q_drift(kevmond *d, const char *arg, kev_strbuf *body)
+{
+    (void)arg;
+    kev_strbuf lines = KEV_STRBUF_INIT;
+    long n = kev_drift_scan(d->w, drift_line, &lines);
+    if (n >= 0) {
+        kev_strbuf_addf(body, "drift keys=%ld\n", n);
+        kev_strbuf_add(body, lines.p ? lines.p : "", lines.len);
+    }
+    kev_strbuf_free(&lines);
+    return n >= 0 ? NULL : "out of memory";
+}
+
 static const char *q_stats(kevmond *d, const char *arg, kev_strbuf *body)
 {
     (void)arg;
@@ -634,6 +664,7 @@ static const struct query {
     {"state", q_state, "the final-state sections of a report, now (final .. end)"},
     {"store", q_store, "the store section: store keys=N and KEY = VALUE lines"},
     {"kernel", q_kernel, "the simulated kernel section: kernel interfaces=N and its lines"},
+    {"drift", q_drift, "the store keys the kernel contradicts now (docs/fidelity.md, Drift)"},
     {"stats", q_stats, "daemon, core, store, recorder and keep figures: NAME VALUE lines"},
     {"log", q_log, "the report's most recent lines (at most 64 KiB)"},
     {"keep", q_keep, "keep the flight-recorder ring aside now [REASON]"},
@@ -813,43 +844,18 @@ static int make_state_dir(const char *dir)
     return -1;
 }
 
-/* The kernel's interfaces at start: a file, the host's, or none. */
+/* The kernel's interfaces at start: a file, the host's, or none
+ * (kev_snapshot_take: host on Darwin, none elsewhere, unless --snapshot
+ * says); the recorder's traces carry it, first line saying where from. */
 static int load_snapshot(kevmond *d)
 {
-    const char *s = d->o.snapshot;
-    if (s == NULL)
-        s = strncmp(d->o.source, "pf_system", 9) == 0 ? "host" : "none";
-    if (strcmp(s, "none") == 0)
-        return 0;
-    if (strcmp(s, "host") == 0) {
-        if (kev_host_snapshot(&d->snapshot, NULL) != 0) {
-            logf_("error", "--snapshot host: cannot list this host's interfaces");
-            return -1;
-        }
-    } else {
-        FILE *f = fopen(s, "r");
-        if (f == NULL) {
-            logf_("error", "--snapshot %s: %s", s, strerror(errno));
-            return -1;
-        }
-        char chunk[4096];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
-               d->snapshot.len <= MAX_SNAPSHOT)
-            kev_strbuf_add(&d->snapshot, chunk, n);
-        bool bad = ferror(f) != 0;
-        fclose(f);
-        if (bad || d->snapshot.len > MAX_SNAPSHOT) {
-            logf_("error", "--snapshot %s: %s", s,
-                  bad ? "read error" : "longer than the snapshot cap (1 MiB)");
-            return -1;
-        }
-    }
+    const char *s = d->o.snapshot ? d->o.snapshot : kev_snapshot_default();
     kev_strbuf err = KEV_STRBUF_INIT;
-    int rc = kev_kernel_load_text(kev_world_kernel(d->w), kev_strbuf_str(&d->snapshot),
-                                  d->snapshot.len, &err);
+    int rc = kev_snapshot_take(s, &d->snapshot, NULL, &err);
+    if (rc == 0)
+        rc = kev_world_load_snapshot(d->w, kev_strbuf_str(&d->snapshot), d->snapshot.len, &err);
     if (rc != 0)
-        logf_("error", "--snapshot %s: %s", s, kev_strbuf_str(&err));
+        logf_("error", "--snapshot %s", kev_strbuf_str(&err));
     kev_strbuf_free(&err);
     return rc == 0 ? 0 : -1;
 }

@@ -43,6 +43,7 @@ extern const kev_cmd kev_cmd_plot;
 extern const kev_cmd kev_cmd_replay;
 extern const kev_cmd kev_cmd_reduce;
 extern const kev_cmd kev_cmd_bisect;
+extern const kev_cmd kev_cmd_why;
 extern const kev_cmd kev_cmd_capture; /* capture/cmd_capture.c */
 extern const kev_cmd kev_cmd_send;    /* capture/cmd_send.c */
 extern const kev_cmd kev_cmd_query;   /* daemon/cmd_query.c */

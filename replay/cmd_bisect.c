@@ -25,23 +25,27 @@
 #include "predicate.h"
 
 static const char bisect_usage[] =
-    "usage: kevrr bisect TRACE --until 'PREDICATE' [OPTIONS]\n"
+    "usage: kevrr bisect TRACE --predicate 'PREDICATE' [OPTIONS]\n"
     "\n"
     "Print the first batch N at which PREDICATE becomes true when replaying\n"
-    "the batches 0..N of TRACE: 'first batch: N (t=SECONDS)'. Binary search,\n"
-    "assuming the predicate stays true once true, then a check of N - 1 and N.\n"
-    "For diverges, a prefix diverges when the report lines its batches wrote\n"
-    "differ from GOLDEN's (the final state is left out).\n"
+    "the batches 0..N of TRACE: 'first batch: N (t=SECONDS)', after a line\n"
+    "naming the profile used. Binary search, assuming the predicate stays true\n"
+    "once true, then a check of N - 1 and N. A prefix is a trace of its own:\n"
+    "state predicates look at its end. For diverges, a prefix diverges when the\n"
+    "report lines its batches wrote differ from GOLDEN's (the final state is\n"
+    "left out).\n"
     "\n"
     KEV_PRED_HELP
     "\n"
     "options:\n"
-    "  --until PRED      the predicate (required)\n"
+    "  --predicate PRED  the predicate (required; --until is its deprecated\n"
+    "                    spelling)\n"
     "  --profile P       @PROFILES@ (default: v963 for defect,\n"
     "                    hardened otherwise)\n"
     "  --ilp32           emulate 32-bit (i386) arithmetic and layouts\n"
     "  --recv-buffer N   receive buffer size, 24..65536\n"
     "  --verbose         configd's verbose mode (logEvent on size failures)\n"
+    "  -q, --quiet       no line naming the profile\n"
     "  -h, --help        this help\n"
     "\n"
     "exit status: 0 found, 1 PREDICATE is never true, 2 usage, 3 TRACE or\n"
@@ -52,6 +56,7 @@ typedef struct bisector {
     const kev_trace_rec **view; /* the whole trace, in order */
     size_t n;
     bool finish; /* prefixes are replayed with their final state */
+    bool state;  /* the predicate looks at the state (not monotone) */
 } bisector;
 
 /* Is the predicate true on the prefix [0..i]? 1, 0 or a KEV_E* code. */
@@ -109,6 +114,11 @@ static int bisect_find(const bisector *bs, size_t *first)
                       "the text is found in the final state, which can come and "
                       "go: batch %zu is where it turns true, perhaps not the first",
                       *first);
+    else if (rc == 1 && bs->state)
+        kev_cli_error("bisect",
+                      "the predicate looks at the state, which can come and go: batch %zu "
+                      "is where it turns true, perhaps not the first",
+                      *first);
     return rc == 1 ? 0 : rc;
 }
 
@@ -116,7 +126,7 @@ static int bisect_find(const bisector *bs, size_t *first)
 static int eval_error(const kev_pred *p, int rc)
 {
     if (rc == KEV_EIO) {
-        kev_cli_error("bisect", "%s: read error", p->golden);
+        kev_cli_error("bisect", "%s: read error", kev_pred_find(p, KEV_PRED_DIVERGES)->golden);
         return KEV_EXIT_INPUT;
     }
     kev_cli_error("bisect", "replay: %s", kev_strerror(rc));
@@ -126,23 +136,24 @@ static int eval_error(const kev_pred *p, int rc)
 /* Says why no batch makes the predicate true: exit 1 (or an error's). */
 static int never(const bisector *bs, const kev_pred *p, const char *path, const char *until)
 {
+    const kev_pred *dv = kev_pred_find(p, KEV_PRED_DIVERGES);
     if (bs->n == 0) {
         kev_cli_error("bisect", "%s has no batches", path);
         return KEV_EXIT_DIVERGED;
     }
     kev_cli_error("bisect", "'%s' is not true on the whole of %s", until, path);
-    if (p->kind == KEV_PRED_CONTAINS)
+    if (kev_pred_find(p, KEV_PRED_CONTAINS) || !kev_pred_monotone(p))
         kev_cli_error("bisect",
-                      "bisect assumes a predicate stays true once true; a text of "
-                      "the final state may hold on a shorter prefix only");
-    if (p->kind != KEV_PRED_DIVERGES)
+                      "bisect assumes a predicate stays true once true; one about the "
+                      "state or the final report may hold on a shorter prefix only");
+    if (dv == NULL || p->kind != KEV_PRED_DIVERGES)
         return KEV_EXIT_DIVERGED;
     int rc = kev_pred_eval_run(bs->ev, bs->view, bs->n, true);
     if (rc == 1)
         kev_cli_error(
             "bisect",
             "the batches' lines match %s; the final state differs at line %" PRIu64,
-            p->golden, kev_pred_eval_diff_line(bs->ev));
+            dv->golden, kev_pred_eval_diff_line(bs->ev));
     return rc < 0 ? eval_error(p, rc) : KEV_EXIT_DIVERGED;
 }
 
@@ -168,11 +179,12 @@ static int bisect_run(bisector *bs, const kev_pred *p, const char *path, const c
 }
 
 /* Loads TRACE, opens the evaluator and bisects. */
-static int bisect_trace(const char *path, const kev_pred *p, const kev_world_opts *o,
+static int bisect_trace(const char *path, kev_pred *p, const kev_world_opts *o,
                         const char *until)
 {
     kev_pred_trace t;
-    bisector bs = {NULL, NULL, 0, p->kind != KEV_PRED_DIVERGES};
+    bisector bs = {NULL, NULL, 0, p->kind != KEV_PRED_DIVERGES, false};
+    bs.state = !kev_pred_monotone(p);
     int exit_code = kev_pred_trace_load("bisect", path, &t);
     if (exit_code == 0)
         exit_code =
@@ -196,10 +208,12 @@ static int bisect_trace(const char *path, const kev_pred *p, const kev_world_opt
 static int bisect(int argc, char **argv)
 {
     kev_pred_cli c;
+    bool quiet = false;
     memset(&c, 0, sizeof c);
-    kev_cli_opt opts[KEV_PRED_CLI_OPTS];
-    kev_pred_cli_opts(&c, opts);
-    int nargs, prc = kev_cli_parse("bisect", argc, argv, opts, KEV_PRED_CLI_OPTS,
+    kev_cli_opt opts[KEV_PRED_CLI_OPTS + 2] = {{"-q", NULL, &quiet, NULL},
+                                               {"--quiet", NULL, &quiet, NULL}};
+    kev_pred_cli_opts(&c, opts + 2);
+    int nargs, prc = kev_cli_parse("bisect", argc, argv, opts, KEV_PRED_CLI_OPTS + 2,
                                    bisect_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;
@@ -210,6 +224,9 @@ static int bisect(int argc, char **argv)
     kev_pred p;
     kev_world_opts o;
     int exit_code = kev_pred_cli_setup("bisect", &c, &p, &o);
+    if (exit_code == 0 && !quiet)
+        printf("bisect: %s with profile %s%s\n", argv[1], kev_profile_name(o.profile),
+               c.profile ? "" : " (the default for this predicate; choose with --profile)");
     if (exit_code == 0)
         exit_code = bisect_trace(argv[1], &p, &o, c.until);
     kev_pred_free(&p);

@@ -17,29 +17,39 @@
  * integers (tenths of a pixel), and nothing depends on the clock, the
  * locale or pointers.
  */
+#define _POSIX_C_SOURCE 200809L /* stat */
+
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "kevrr/drift.h"
 
 static const char plot_usage[] =
-    "usage: kevrr plot TRACE -o FILE.svg [--profile P] [--width N]\n"
+    "usage: kevrr plot TRACE -o FILE.svg [--profile P] [--from X] [--to X] [--width N]\n"
     "\n"
     "Draw TRACE as an SVG timeline: time from the first record across, one lane\n"
     "per interface, a mark per event coloured by kind (legend at the bottom;\n"
-    "hover a mark for its record), failed recv()s as red lines, damaged framing\n"
-    "as a black cross. With --profile, replay the trace through the core too\n"
-    "(its snapshot loaded first) and mark every batch with a defect\n"
-    "(@FAITHFUL@) or a diagnostic (hardened); the tooltip names the\n"
-    "finding.\n"
+    "hover a mark for its record; marks at one instant are stacked), failed\n"
+    "recv()s as red lines, damaged framing as a black cross. With --profile,\n"
+    "replay the trace through the core too (its snapshot loaded first): every\n"
+    "batch with a defect (@FAITHFUL@) or a diagnostic (hardened) is marked, the\n"
+    "tooltip naming the finding; a key that starts drifting from the kernel gets\n"
+    "a mark on its interface's lane; a band runs from where monitoring stopped.\n"
     "\n"
     "options:\n"
-    "  -o FILE.svg      the SVG to write ('-': standard output)\n"
+    "  -o FILE.svg      the SVG to write ('-': standard output); never TRACE\n"
     "  --profile P      replay with @PROFILES@\n"
+    "  --from X         draw from batch X (an index, a Unix time with a '.', or\n"
+    "                   +DURATION); the batches before it are still replayed\n"
+    "  --to X           draw up to batch X (not included)\n"
     "  --width N        width in pixels, 600..20000 (default 1200)\n"
     "  -h, --help       this help\n"
     "\n"
+    "TRACE is read twice: it must be a regular file (not '-', not a FIFO).\n"
     "exit status: 0 done, 2 usage, 3 unreadable or damaged trace (what came\n"
     "before the damage is drawn), 5 output error.\n";
 
@@ -64,6 +74,8 @@ static const char plot_usage[] =
 #define PLOT_LINE_H        17u
 #define PLOT_GROUP_PX      10u      /* findings closer than this share a marker */
 #define PLOT_MERGE_PX      3u       /* marks of one glyph closer than this merge */
+#define PLOT_STACK_DY      7u       /* marks of an instant: rows this far apart */
+#define PLOT_STACK_DX      7u       /* ... and past three, columns this far apart */
 #define PLOT_MIN_SPAN_NS   1000000u /* the shortest time axis: 1 ms */
 
 /* Event kinds: the legend, in order. */
@@ -145,6 +157,10 @@ typedef struct plot_lane {
     /* The last pixel column drawn, per glyph (kind, filled or hollow),
      * then damage and failed recv()s; -1 before any. */
     int last_x[2 * K__COUNT + 2];
+    /* The instant marks are being stacked at (a pixel column, -1 before
+     * any) and how many marks it holds. */
+    int stack_x;
+    unsigned stack_n;
 } plot_lane;
 
 /* Lane slots after the interfaces. */
@@ -161,6 +177,8 @@ typedef struct plot_finding {
 
 typedef struct plot {
     const char *trace, *out;
+    const char *from, *to; /* --from, --to as given */
+    kev_cli_range range;
     bool replay;
     kev_profile profile;
     unsigned width;
@@ -168,6 +186,9 @@ typedef struct plot {
     /* Pass 1. */
     uint64_t records, batches, errors, events, damaged;
     uint64_t t_min, t_max;
+    uint64_t first_t;            /* the trace's first record's time (+DURATION) */
+    uint64_t win_a, win_b;       /* the records drawn: [win_a, win_b) */
+    bool windowed;               /* --from or --to */
     unsigned n_ifs; /* interface lanes in use */
     bool other_used, none_used, show_none;
     plot_lane lanes[LANE__SLOTS];
@@ -194,6 +215,12 @@ typedef struct plot {
     kev_trace_damage end; /* how pass 2's reading ended */
     bool damaged_trace;
     uint64_t last_t; /* the last record read in pass 2 */
+    /* Monitoring stopped (v888, v963 after a failed recv(): D12). */
+    bool stopped_band;
+    uint64_t stopped_record, stopped_t;
+    /* Drift: keys that started drifting, drawn on their lanes. */
+    uint64_t drift_marks, drift_list, drift_unlaned;
+    bool drawing; /* pass 2 is in the window */
 } plot;
 
 /* ------------------------------------------------------------- text out */
@@ -293,6 +320,26 @@ static void lane_label(plot_lane *l)
     snprintf(l->label + n, sizeof l->label - n, "%s%" PRIu32, digit ? ":" : "", l->unit);
 }
 
+/* The lane of interface (name[0..len), unit): found, added (when `add`),
+ * or the shared one past the cap. */
+static unsigned lane_find(plot *p, const uint8_t *name, size_t len, uint32_t unit, bool add)
+{
+    len = len < KEV_IFNAMSIZ ? len : KEV_IFNAMSIZ;
+    for (unsigned i = 0; i < p->n_ifs; i++) {
+        const plot_lane *l = &p->lanes[i];
+        if (l->unit == unit && l->name_len == len && memcmp(l->name, name, len) == 0)
+            return i;
+    }
+    if (!add || p->n_ifs == PLOT_MAX_LANES)
+        return LANE_OTHER_IFS;
+    plot_lane *l = &p->lanes[p->n_ifs];
+    memcpy(l->name, name, len);
+    l->name_len = (uint8_t)len;
+    l->unit = unit;
+    lane_label(l);
+    return p->n_ifs++;
+}
+
 /* The lane slot of a record: its interface's (added on first sight), the
  * shared one past the cap, or the no-interface lane. */
 static unsigned lane_of(plot *p, const kev_decoded *r, bool add)
@@ -303,19 +350,55 @@ static unsigned lane_of(plot *p, const kev_decoded *r, bool add)
         return LANE_NO_IF;
     const uint8_t *nul = memchr(name->bytes, 0, name->len);
     size_t len = nul ? (size_t)(nul - name->bytes) : name->len;
+    return lane_find(p, name->bytes, len, unit, add);
+}
+
+/* Splits a kernel interface name ("utun3") into its name and unit (the
+ * trailing digits, as the kernel forms names); false without a unit. */
+static bool split_ifname(const char *k, size_t *len, uint32_t *unit)
+{
+    size_t n = strlen(k), d = n;
+    while (d > 0 && k[d - 1] >= '0' && k[d - 1] <= '9')
+        d--;
+    if (d == n || d == 0 || n - d > 9)
+        return false;
+    *len = d;
+    *unit = (uint32_t)strtoul(k + d, NULL, 10);
+    return true;
+}
+
+/* The lane of a kernel interface name (a drift's), or LANE_NO_IF. The
+ * lanes' names format as the kernel's (name then unit). */
+static unsigned lane_of_kernel_name(plot *p, const char *k)
+{
+    char buf[KEV_IFNAMSIZ + 16];
     for (unsigned i = 0; i < p->n_ifs; i++) {
         const plot_lane *l = &p->lanes[i];
-        if (l->unit == unit && l->name_len == len && memcmp(l->name, name->bytes, len) == 0)
+        snprintf(buf, sizeof buf, "%.*s%" PRIu32, (int)l->name_len, (const char *)l->name,
+                 l->unit);
+        if (strcmp(buf, k) == 0)
             return i;
     }
-    if (!add || p->n_ifs == PLOT_MAX_LANES)
-        return LANE_OTHER_IFS;
-    plot_lane *l = &p->lanes[p->n_ifs];
-    memcpy(l->name, name->bytes, len);
-    l->name_len = (uint8_t)len;
-    l->unit = unit;
-    lane_label(l);
-    return p->n_ifs++;
+    return LANE_NO_IF;
+}
+
+/* Replaying, the snapshot's interfaces get lanes first (a drift may be on
+ * one that no event names). */
+static void snapshot_lanes(plot *p, const kev_trace_meta *m)
+{
+    kev_kernel *k = m->snapshot ? kev_kernel_new() : NULL;
+    if (k == NULL)
+        return;
+    if (kev_kernel_load_text(k, m->snapshot, m->snapshot_len, NULL) == 0) {
+        for (size_t i = 0; i < kev_kernel_count(k); i++) {
+            const char *name = kev_kernel_at(k, i)->name;
+            size_t len;
+            uint32_t unit;
+            if (split_ifname(name, &len, &unit))
+                (void)lane_find(p, (const uint8_t *)name, len, unit, true);
+        }
+    }
+    kev_kernel_free(k);
 }
 
 /* ------------------------------------------------------------- pass one */
@@ -336,15 +419,44 @@ static void scan_batch(plot *p, const kev_trace_rec *rec)
     }
 }
 
-/* Reads the whole trace once: the time span, the counts, the lanes. */
+/* Is the record in the window [--from, --to)? *from_seen keeps whether
+ * --from was reached; *past is set at --to. */
+static bool in_window(const plot *p, const kev_trace_rec *rec, bool *from_seen, bool *past)
+{
+    *past = kev_cli_bound_reached(&p->range.to, p->first_t, rec->index, rec->t_ns);
+    if (!*from_seen)
+        *from_seen = p->range.from.kind == KEV_BOUND_NONE ||
+                     kev_cli_bound_reached(&p->range.from, p->first_t, rec->index, rec->t_ns);
+    return *from_seen && !*past;
+}
+
+/* Reads the trace once: the time span, the counts, the lanes of the window. */
 static int scan(plot *p)
 {
     kev_trace_reader *r = kev_cli_trace_open("plot", p->trace, 0);
     if (r == NULL)
         return KEV_EXIT_INPUT;
+    if (p->replay)
+        snapshot_lanes(p, kev_trace_meta_get(r));
     kev_trace_rec rec;
+    bool first = true, from_seen = false, past = false;
+    uint64_t n = 0;
     p->t_min = UINT64_MAX;
+    p->win_a = p->win_b = UINT64_MAX;
     while (kev_trace_next(r, &rec) == 1) {
+        n = rec.index + 1;
+        if (first)
+            p->first_t = rec.t_ns;
+        first = false;
+        bool in = in_window(p, &rec, &from_seen, &past);
+        if (from_seen && p->win_a == UINT64_MAX)
+            p->win_a = rec.index;
+        if (past) {
+            p->win_b = rec.index;
+            break;
+        }
+        if (!in)
+            continue;
         p->records++;
         p->t_min = rec.t_ns < p->t_min ? rec.t_ns : p->t_min;
         p->t_max = rec.t_ns > p->t_max ? rec.t_ns : p->t_max;
@@ -355,9 +467,13 @@ static int scan(plot *p)
         if (rec.kind == KEV_TR_BATCH)
             scan_batch(p, &rec);
     }
+    p->win_a = p->win_a == UINT64_MAX ? n : p->win_a;
+    p->win_b = p->win_b == UINT64_MAX ? n : p->win_b;
     if (p->records == 0)
         p->t_min = p->t_max = 0;
     kev_trace_close(r); /* how it ended is said by the second pass */
+    if (kev_cli_range_check_resolved("plot", p->trace, p->from, p->to, p->win_a, p->win_b) != 0)
+        return KEV_EXIT_USAGE;
     return KEV_EXIT_OK;
 }
 
@@ -381,9 +497,12 @@ static void layout_rows(plot *p)
     p->show_none = p->none_used || p->n_rows == 0;
     if (p->show_none)
         p->row_of[LANE_NO_IF] = p->n_rows++;
-    for (unsigned i = 0; i < LANE__SLOTS; i++)
+    for (unsigned i = 0; i < LANE__SLOTS; i++) {
         for (size_t g = 0; g < sizeof p->lanes[i].last_x / sizeof(int); g++)
             p->lanes[i].last_x[g] = -1;
+        p->lanes[i].stack_x = -1;
+        p->lanes[i].stack_n = 0;
+    }
     p->label_w = 28 + longest * 15 / 2; /* DejaVu Sans 12 px: at most 7.5 px a character */
 }
 
@@ -420,7 +539,7 @@ static void layout(plot *p)
     p->lanes_bottom = p->lanes_top + p->n_rows * PLOT_LANE_H;
     p->axis_y = p->lanes_bottom;
     p->legend_top = p->axis_y + 60;
-    unsigned items = K__COUNT + 3 + (p->replay ? 1 : 0);
+    unsigned items = K__COUNT + 3 + (p->replay ? 3 : 0);
     unsigned per_row = (p->width - 40) / PLOT_LEGEND_CELL;
     unsigned legend_rows = (items + per_row - 1) / per_row;
     p->footer_top = p->legend_top + legend_rows * 22 + 12;
@@ -469,6 +588,8 @@ static void svg_begin(plot *p)
           ".dmg{stroke:#000;stroke-width:2;fill:none}\n"
           ".band{fill:#FFB000;fill-opacity:0.3}\n"
           ".def{fill:#D00000;stroke:#500000}.diag{fill:#FF8C00;stroke:#7A4000}\n"
+          ".drift{fill:#FFE000;stroke:#B00000;stroke-width:1.4}\n"
+          ".stop{fill:#B00000;fill-opacity:0.07;stroke:#B00000;stroke-dasharray:4 3}\n"
           ".flab{font-size:10px;font-weight:bold;fill:#500000}\n"
           ".row0{fill:#F2F4F7}.row1{fill:#FFFFFF}.frow{fill:#FFF4E0}\n"
           ".grid{stroke:#D0D4DA;stroke-width:1}.axis{stroke:#333;stroke-width:1}\n"
@@ -497,6 +618,9 @@ static void svg_title(plot *p, const kev_trace_meta *meta)
             "%" PRIu64 " records over %s s: %" PRIu64 " batches, %" PRIu64
             " events, %" PRIu64 " failed recv()",
             p->records, span, p->batches, p->events, p->errors);
+    if (p->windowed)
+        fprintf(p->f, "; batches %" PRIu64 "..%" PRIu64 " of the trace", p->win_a,
+                p->win_b ? p->win_b - 1 : 0);
     if (p->replay)
         fprintf(p->f, "; replayed with %s", kev_profile_name(p->profile));
     fputs("</text>\n", p->f);
@@ -586,20 +710,27 @@ static void legend_cell(plot *p, unsigned x, unsigned y, unsigned item)
         fprintf(f, "<path class=\"dmg\" d=\"M%u %uL%u %uM%u %uL%u %u\"/>\n", x + 2, y - 4,
                 x + 10, y + 4, x + 2, y + 4, x + 10, y - 4);
         text = "damaged framing";
-    } else {
+    } else if (item == K__COUNT + 3) {
         fprintf(f, "<rect class=\"band\" x=\"%u\" y=\"%u\" width=\"4\" height=\"16\"/>\n",
                 x + 4, y - 8);
         fprintf(f, "<path class=\"%s\" d=\"M%u %ul6 7l-6 7l-6 -7z\"/>\n",
                 p->profile == KEV_PROFILE_HARDENED ? "diag" : "def", x + 6, y - 7);
         text = p->profile == KEV_PROFILE_HARDENED ? "diagnostic (hover: which)"
                                                   : "defect (hover: which)";
+    } else if (item == K__COUNT + 4) {
+        fprintf(f, "<path class=\"drift\" d=\"M%u %ul5 9h-10z\"/>\n", x + 6, y - 5);
+        text = "drift from the kernel";
+    } else {
+        fprintf(f, "<rect class=\"stop\" x=\"%u\" y=\"%u\" width=\"12\" height=\"14\"/>\n", x,
+                y - 7);
+        text = "monitoring stopped";
     }
     fprintf(f, "<text x=\"%u\" y=\"%u\" class=\"lab\">%s</text>\n", x + 16, y + 4, text);
 }
 
 static void svg_legend(plot *p)
 {
-    unsigned items = K__COUNT + 3 + (p->replay ? 1 : 0);
+    unsigned items = K__COUNT + 3 + (p->replay ? 3 : 0);
     unsigned per_row = (p->width - 40) / PLOT_LEGEND_CELL;
     for (unsigned i = 0; i < items; i++)
         legend_cell(p, 12 + (i % per_row) * PLOT_LEGEND_CELL,
@@ -673,6 +804,26 @@ static void draw_damage(plot *p, const kev_trace_rec *rec, const kev_decoded *r)
     fputs("</title></path>\n", p->f);
 }
 
+/* Where the next mark at pixel column x10/10 of a lane goes: marks of
+ * other kinds at the same instant are stacked, not drawn over each other
+ * (rows above and below the lane's line, then further columns). */
+static void stack_slot(plot *p, unsigned slot, uint64_t *x10, int *dy)
+{
+    static const int rows[3] = {0, -(int)PLOT_STACK_DY, (int)PLOT_STACK_DY};
+    plot_lane *l = &p->lanes[slot];
+    int px = (int)(*x10 / 10);
+    unsigned k = 0;
+    if (l->stack_x >= 0 && px - l->stack_x < (int)PLOT_MERGE_PX &&
+        l->stack_x - px < (int)PLOT_MERGE_PX)
+        k = l->stack_n++;
+    else {
+        l->stack_x = px;
+        l->stack_n = 1;
+    }
+    *dy = rows[k % 3];
+    *x10 += 10u * PLOT_STACK_DX * (k / 3);
+}
+
 /* One decoded record: a circle on its lane. */
 static void draw_event(plot *p, const kev_trace_rec *rec, const kev_decoded *r)
 {
@@ -683,12 +834,14 @@ static void draw_event(plot *p, const kev_trace_rec *rec, const kev_decoded *r)
     bool hollow;
     unsigned kind = kind_of(r, &hollow), slot = lane_of(p, r, false);
     uint64_t x10 = x10_of(p, rec->t_ns);
+    int dy;
     if (merge(p, &p->lanes[slot].last_x[2 * kind + hollow], x10) ||
         !mark_budget(p, rec->t_ns))
         return;
+    stack_slot(p, slot, &x10, &dy);
     fprintf(p->f, "<circle class=\"%c%u\" cx=\"", hollow ? 'h' : 'k', kind);
     put_x10(p->f, x10);
-    fprintf(p->f, "\" cy=\"%u\" r=\"%s\">", lane_y(p, slot), hollow ? "3.6" : "4.2");
+    fprintf(p->f, "\" cy=\"%d\" r=\"%s\">", (int)lane_y(p, slot) + dy, hollow ? "3.6" : "4.2");
     title_begin(p, rec);
     const kev_dfield *name;
     plot_lane tmp;
@@ -810,6 +963,8 @@ static void draw_band(plot *p)
 static void on_finding(void *ctx, const kev_finding *fd)
 {
     plot *p = ctx;
+    if (!p->drawing)
+        return; /* a batch before --from: replayed, not drawn */
     int id = fd->defect >= 0 && fd->defect <= KEV_DEFECT_MAX ? fd->defect : 0;
     p->defects_by_id[id]++;
     p->findings++;
@@ -837,6 +992,68 @@ static void on_finding(void *ctx, const kev_finding *fd)
     snprintf(k->message, sizeof k->message, "%s", fd->message);
 }
 
+/* A key that starts drifting: a mark on its interface's lane, at the
+ * record that made it part from the kernel. */
+static void on_drift(void *ctx, const kev_drift_item *it, bool begins)
+{
+    plot *p = ctx;
+    if (!begins || !p->drawing)
+        return;
+    unsigned slot = it->ifname[0] ? lane_of_kernel_name(p, it->ifname) : LANE_NO_IF;
+    p->drift_list += it->ifname[0] == '\0';
+    if (slot == LANE_NO_IF) {
+        p->drift_unlaned++;
+        return;
+    }
+    p->drift_marks++;
+    if (!mark_budget(p, p->cur_t))
+        return;
+    uint64_t x10 = p->cur_x10;
+    unsigned y = lane_y(p, slot) - PLOT_LANE_H / 2 + 1;
+    fputs("<path class=\"drift\" d=\"M", p->f);
+    put_x10(p->f, x10);
+    fprintf(p->f, " %ul5 9h-10z\"><title>record %" PRIu64 ": drift begins: ", y, p->cur_record);
+    put_str(p->f, it->key);
+    fputs(": ", p->f);
+    put_str(p->f, it->reason);
+    fputs(" (", p->f);
+    put_str(p->f, it->detail);
+    fputs(")</title></path>\n", p->f);
+}
+
+/* Monitoring stopped (a failed recv() under a faithful profile, D12): a band
+ * from there to the end of the axis, under what follows. */
+static void draw_stopped(plot *p, uint64_t x10)
+{
+    unsigned right = p->x0 + p->plot_w;
+    uint64_t w10 = 10u * right > x10 ? 10u * right - x10 : 10;
+    p->stopped_band = true;
+    fputs("<rect class=\"stop\" x=\"", p->f);
+    put_x10(p->f, x10);
+    fprintf(p->f, "\" y=\"%u\" width=\"", p->lanes_top);
+    put_x10(p->f, w10);
+    fprintf(p->f, "\" height=\"%u\"><title>monitoring stopped at record %" PRIu64
+                  ": configd processes no batch after it (D12)</title></rect>\n",
+            p->lanes_bottom - p->lanes_top, p->stopped_record);
+    fputs("<text class=\"warn\" x=\"", p->f);
+    put_x10(p->f, x10 + 40);
+    fprintf(p->f, "\" y=\"%u\" font-size=\"10\">monitoring stopped</text>\n",
+            p->lanes_top + 10);
+}
+
+/* After a record is replayed: has monitoring just stopped? */
+static void check_monitoring(plot *p, const kev_trace_rec *rec)
+{
+    if (p->world == NULL || p->stopped_band || kev_world_stats_get(p->world)->monitoring)
+        return;
+    if (p->stopped_record == UINT64_MAX) {
+        p->stopped_record = rec->index;
+        p->stopped_t = rec->t_ns;
+    }
+    if (p->drawing) /* before the window: drawn where the window starts */
+        draw_stopped(p, p->stopped_record >= p->win_a ? x10_of(p, rec->t_ns) : 10u * p->x0);
+}
+
 /* One batch: replayed first (a finding puts a band under its marks), then
  * its records drawn. */
 static int draw_batch(plot *p, const kev_trace_rec *rec)
@@ -851,6 +1068,9 @@ static int draw_batch(plot *p, const kev_trace_rec *rec)
             return KEV_EXIT_INTERNAL;
         }
     }
+    check_monitoring(p, rec);
+    if (!p->drawing)
+        return KEV_EXIT_OK;
     kev_decoder d;
     kev_decode_init(&d, rec->data, rec->caplen, 0);
     while (kev_decode_next(&d, &p->dec) != 0)
@@ -867,7 +1087,9 @@ static int draw_failed_recv(plot *p, const kev_trace_rec *rec)
                       rec->index);
         return KEV_EXIT_INTERNAL;
     }
-    draw_error(p, rec);
+    check_monitoring(p, rec);
+    if (p->drawing)
+        draw_error(p, rec);
     return KEV_EXIT_OK;
 }
 
@@ -879,6 +1101,9 @@ static int world_open(plot *p, const kev_trace_meta *meta)
     o.profile = p->profile;
     o.on_finding = on_finding;
     o.finding_ctx = p;
+    o.drift = true;
+    o.on_drift = on_drift;
+    o.drift_ctx = p;
     if ((p->world = kev_world_new(&o)) == NULL) {
         kev_cli_error("plot", "out of memory");
         return KEV_EXIT_INTERNAL;
@@ -886,8 +1111,7 @@ static int world_open(plot *p, const kev_trace_meta *meta)
     if (meta->snapshot == NULL)
         return KEV_EXIT_OK;
     kev_strbuf err = KEV_STRBUF_INIT;
-    int rc = kev_kernel_load_text(kev_world_kernel(p->world), meta->snapshot,
-                                  meta->snapshot_len, &err);
+    int rc = kev_world_load_snapshot(p->world, meta->snapshot, meta->snapshot_len, &err);
     if (rc != 0)
         kev_cli_error("plot", "%s: snapshot: %s", p->trace,
                       err.len ? kev_strbuf_str(&err) : kev_strerror(rc));
@@ -895,13 +1119,30 @@ static int world_open(plot *p, const kev_trace_meta *meta)
     return rc == 0 ? KEV_EXIT_OK : rc == KEV_ENOMEM ? KEV_EXIT_INTERNAL : KEV_EXIT_INPUT;
 }
 
-/* Reads the trace again and draws every record. */
+/* Reads the trace again and draws every record of the window (those
+ * before it are replayed only). */
 static int draw_all(plot *p, kev_trace_reader *r)
 {
     kev_trace_rec rec;
     int rc, exit_code = KEV_EXIT_OK;
+    bool from_seen = false, past = false;
+    p->stopped_record = UINT64_MAX;
     while (exit_code == KEV_EXIT_OK && (rc = kev_trace_next(r, &rec)) == 1) {
-        p->last_t = rec.t_ns;
+        bool in = in_window(p, &rec, &from_seen, &past);
+        if (past) {
+            group_flush(p);
+            memset(&p->end, 0, sizeof p->end); /* read as far as --to */
+            return KEV_EXIT_OK;
+        }
+        if (in && !p->drawing) {
+            p->drawing = true;
+            if (p->stopped_record != UINT64_MAX)
+                draw_stopped(p, 10u * p->x0); /* stopped before the window */
+        }
+        if (in)
+            p->last_t = rec.t_ns;
+        else if (p->world == NULL)
+            continue; /* nothing to replay before the window */
         exit_code =
             rec.kind == KEV_TR_BATCH ? draw_batch(p, &rec) : draw_failed_recv(p, &rec);
     }
@@ -962,8 +1203,23 @@ static void footer_findings(plot *p)
         fprintf(p->f, "%s%s%d x%" PRIu64, sep, d ? "D" : "*", d, p->defects_by_id[d]);
         sep = ", ";
     }
-    fputs(hardened ? " (D: the seed defect it fixes; *: none)</text>\n" : "</text>\n",
-          p->f);
+    if (hardened)
+        fputs(" (D: the seed defect it fixes; *: none)", p->f);
+    fprintf(p->f, ". Drift: %" PRIu64 " key(s) began drifting from the kernel", p->drift_marks +
+                                                                               p->drift_unlaned);
+    if (p->drift_list)
+        fprintf(p->f, " (%" PRIu64 " the interface list)", p->drift_list);
+    if (p->stopped_record != UINT64_MAX) {
+        char at[32];
+        fmt_secs(at, sizeof at, p->stopped_t > p->t_min ? p->stopped_t - p->t_min : 0, 3);
+        if (p->stopped_record < p->win_a)
+            fprintf(p->f, ". Monitoring stopped at record %" PRIu64 ", before the window",
+                    p->stopped_record);
+        else
+            fprintf(p->f, ". Monitoring stopped at record %" PRIu64 " (+%s s)",
+                    p->stopped_record, at);
+    }
+    fputs(".</text>\n", p->f);
 }
 
 static void footer_end(plot *p)
@@ -1020,8 +1276,11 @@ static int parse_args(plot *p, int argc, char **argv)
     const char *profile = NULL, *width = NULL;
     const kev_cli_opt opts[] = {{"-o", &p->out, NULL, NULL},
                                 {"--profile", &profile, NULL, NULL},
-                                {"--width", &width, NULL, NULL}};
-    int nargs, rc = kev_cli_parse("plot", argc, argv, opts, 3, plot_usage, &nargs);
+                                {"--width", &width, NULL, NULL},
+                                {"--from", &p->from, NULL, NULL},
+                                {"--to", &p->to, NULL, NULL}};
+    int nargs, rc = kev_cli_parse("plot", argc, argv, opts, sizeof opts / sizeof opts[0],
+                                  plot_usage, &nargs);
     if (rc != 0)
         return rc;
     uint64_t w = PLOT_WIDTH_DEFAULT;
@@ -1030,10 +1289,10 @@ static int parse_args(plot *p, int argc, char **argv)
                       nargs != 1 ? "give exactly one trace" : "no output: -o FILE.svg");
         return -1;
     }
-    if (profile != NULL && kev_profile_parse(profile, &p->profile) != 0) {
-        kev_cli_error("plot", "unknown profile '%s' (%s)", profile, kev_cli_profile_list(false));
+    if ((profile != NULL && kev_cli_profile_parse("plot", profile, &p->profile) != 0) ||
+        kev_cli_range_parse("plot", p->from, p->to, &p->range) != 0 ||
+        kev_cli_out_not_input("plot", p->out, argv + 1, 1) != 0)
         return -1;
-    }
     if (width != NULL &&
         (kev_cli_parse_u64(width, &w) != 0 || w < PLOT_WIDTH_MIN || w > PLOT_WIDTH_MAX)) {
         kev_cli_error("plot", "--width '%s' is not in %u..%u", width, PLOT_WIDTH_MIN,
@@ -1042,7 +1301,29 @@ static int parse_args(plot *p, int argc, char **argv)
     }
     p->trace = argv[1];
     p->replay = profile != NULL;
+    p->windowed = p->from != NULL || p->to != NULL;
     p->width = (unsigned)w;
+    return 0;
+}
+
+/* TRACE is read twice: a FIFO (or a terminal, a socket) would block the
+ * second time, or the first; refused before anything is opened. 0 or -1
+ * after a message. */
+static int check_trace_file(const char *path)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0) {
+        kev_cli_error("plot", "the trace is read twice: give a file, not '-'");
+        return -1;
+    }
+    if (stat(path, &st) != 0)
+        return 0; /* the open says why */
+    if (!S_ISREG(st.st_mode)) {
+        kev_cli_error("plot", "%s is not a regular file (a FIFO or a device): plot reads the "
+                              "trace twice; copy it to a file first",
+                      path);
+        return -1;
+    }
     return 0;
 }
 
@@ -1083,8 +1364,7 @@ static int plot_cmd(int argc, char **argv)
     }
     int rc = parse_args(p, argc, argv);
     int exit_code = rc > 0 ? KEV_EXIT_OK : rc < 0 ? KEV_EXIT_USAGE : KEV_EXIT_OK;
-    if (rc == 0 && strcmp(p->trace, "-") == 0) {
-        kev_cli_error("plot", "the trace is read twice: give a file, not '-'");
+    if (rc == 0 && check_trace_file(p->trace) != 0) {
         exit_code = KEV_EXIT_USAGE;
     } else if (rc == 0) {
         exit_code = scan(p);

@@ -52,6 +52,10 @@ static const char replay_usage[] =
     "  --to X             stop before batch X (or the first at or after a time);\n"
     "                     --until is its deprecated spelling\n"
     "  --step             after each batch, list the store (\"state after\")\n"
+    "  --drift            end with the keys whose value the kernel contradicts\n"
+    "                     (\"drift\", docs/fidelity.md) and where each parted\n"
+    "  --drift-each       --drift, and after each batch the keys that start or\n"
+    "                     stop drifting\n"
     "output:\n"
     "  --report FILE      write the reports to FILE ('-': stdout; the default\n"
     "                     without --expect, --expect-dir and --update)\n"
@@ -269,6 +273,8 @@ static int parse_args(replay_opts *o, int argc, char **argv, int *nargs)
                                 {"--to", &to, NULL, NULL},
                                 {"--until", &to, NULL, "--to"},
                                 {"--step", NULL, &o->step, NULL},
+                                {"--drift", NULL, &o->world.drift, NULL},
+                                {"--drift-each", NULL, &o->world.drift_each, NULL},
                                 {"--report", &o->report, NULL, NULL},
                                 {"--format", &format, NULL, NULL},
                                 {"--expect", &o->expect, NULL, NULL},
@@ -284,6 +290,7 @@ static int parse_args(replay_opts *o, int argc, char **argv, int *nargs)
         return rc;
     if (parse_values(o, profile, recv, format, from, to) != 0)
         return -1;
+    o->world.drift = o->world.drift || o->world.drift_each;
     return check_args(o, *nargs, argv + 1);
 }
 
@@ -660,8 +667,7 @@ static int open_world(trace_run *t)
     if (m->snapshot == NULL || m->snapshot_len == 0)
         return 0;
     kev_strbuf err = KEV_STRBUF_INIT;
-    int rc =
-        kev_kernel_load_text(kev_world_kernel(t->w), m->snapshot, m->snapshot_len, &err);
+    int rc = kev_world_load_snapshot(t->w, m->snapshot, m->snapshot_len, &err);
     if (rc != 0)
         trace_error(t, rc == KEV_ENOMEM ? KEV_EXIT_INTERNAL : KEV_EXIT_INPUT,
                     "%s: snapshot: %s", t->path,

@@ -34,6 +34,7 @@ static const struct {
     {"kevrr-report", "header", KEV_RSEC_HEADER, 0},
     {"profile", "header", KEV_RSEC_HEADER, 0},
     {"snapshot", "snapshot", KEV_RSEC_SNAPSHOT, 0},
+    {"snapshot-source", "snapshot-source", KEV_RSEC_HEADER, 0},
     {"prime", "prime", KEV_RSEC_EVENTS, 0},
     {"batch", "batch", KEV_RSEC_EVENTS, 1},
     {"error", "error", KEV_RSEC_EVENTS, 1},
@@ -42,6 +43,7 @@ static const struct {
     {"store", "store", KEV_RSEC_STORE, 0},
     {"kernel", "kernel", KEV_RSEC_KERNEL, 0},
     {"notifications", "notifications", KEV_RSEC_NOTES, 0},
+    {"drift", "drift", KEV_RSEC_DRIFT, 0},
     {"stats", "stats", KEV_RSEC_TAIL, 0},
     {"end", "end", KEV_RSEC_TAIL, 0},
     {"state", "state", KEV_RSEC_STORE, 3},
@@ -72,6 +74,7 @@ static const struct {
     {"not", "not-processed", 0},
     {"capture", "capture-truncated", 0},
     {"cache", "cache-failed", 0},
+    {"drift", "drift-change", 3},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -184,7 +187,17 @@ static void parse_event_line(const char *p, size_t n, kev_rline *out)
         return;
     out->kind = event_lines[t].kind;
     size_t k = 2 + w + 1;
-    if (event_lines[t].key == 1) {
+    if (event_lines[t].key == 3) {
+        /* "drift KEY begins: ..." or "drift KEY ends" */
+        static const char ends[] = " ends";
+        size_t e = sizeof ends - 1;
+        if (n > k + e && memcmp(p + n - e, ends, e) == 0) {
+            out->key = p + k;
+            out->key_len = n - e - k;
+        } else {
+            key_until(p, n, k, " begins: ", false, out);
+        }
+    } else if (event_lines[t].key == 1) {
         key_until(p, n, k, " = ", false, out);
     } else if (event_lines[t].key == 2 && k < n) {
         static const char absent[] = " (absent)";
@@ -225,6 +238,16 @@ void kev_rline_parse(kev_rctx *c, const char *p, size_t n, kev_rline *out)
         break;
     case KEV_RSEC_KERNEL:
         out->kind = "kernel-entry";
+        break;
+    case KEV_RSEC_DRIFT:
+        if (n > 4 && p[2] == ' ') {
+            out->kind = p[4] == 's' ? "drift-store" : "drift-kernel";
+        } else {
+            out->kind = "drift-entry";
+            key_until(p, n, 2, " since ", false, out);
+            if (out->key == NULL)
+                key_until(p, n, 2, ": ", false, out);
+        }
         break;
     default:
         break;

@@ -27,6 +27,7 @@ typedef enum kev_rsec {
     KEV_RSEC_STORE,
     KEV_RSEC_KERNEL,
     KEV_RSEC_NOTES,
+    KEV_RSEC_DRIFT,
     KEV_RSEC_TAIL
 } kev_rsec;
 

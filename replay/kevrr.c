@@ -11,7 +11,7 @@ static const kev_cmd *const commands[] = {&kev_cmd_run,   &kev_cmd_gen,    &kev_
                                           &kev_cmd_dump,  &kev_cmd_verify, &kev_cmd_cut,
                                           &kev_cmd_merge, &kev_cmd_export, &kev_cmd_import,
                                           &kev_cmd_plot,  &kev_cmd_replay, &kev_cmd_reduce,
-                                          &kev_cmd_bisect, &kev_cmd_capture, &kev_cmd_send,
+                                          &kev_cmd_bisect, &kev_cmd_why, &kev_cmd_capture, &kev_cmd_send,
                                           &kev_cmd_query};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -61,6 +61,7 @@ typedef struct ck_vec {
 
 struct kev_cache {
     kev_store *store;
+    kev_store_observer queued; /* sees each queued write (kev__cache_observe) */
     ck_rec *recs;
     uint32_t n_recs;
     size_t cap_recs;
@@ -318,6 +319,21 @@ kev_value *kev__cache_copy(kev_cache *c, const char *key)
     return kev_value_ref((kev_value *)kev_store_get(c->store, key));
 }
 
+void kev__cache_observe(kev_cache *c, const kev_store_observer *obs)
+{
+    c->queued = *obs;
+}
+
+/* Tells the queue observer, if any, what was just queued. */
+static void queued(const kev_cache *c, kev_store_opkind kind, const char *key,
+                   const kev_value *v)
+{
+    if (c->queued.on_op == NULL)
+        return;
+    kev_store_op op = {kind, key, v, kev_store_get(c->store, key) != NULL, false};
+    c->queued.on_op(c->queued.ctx, &op);
+}
+
 int kev__cache_set(kev_cache *c, const char *key, kev_value *v)
 {
     long r = v ? rec_get(c, key) : KEV_EINVAL;
@@ -333,6 +349,7 @@ int kev__cache_set(kev_cache *c, const char *key, kev_value *v)
         order_drop(c, (uint32_t)r, C_REM);
     kev_value_unref(rec->val); /* a replaced pending value */
     rec->val = v;
+    queued(c, KEV_STORE_SET, key, v);
     return 0;
 }
 
@@ -352,6 +369,7 @@ int kev__cache_remove(kev_cache *c, const char *key)
         kev_value_unref(rec->val);
         rec->val = NULL;
     }
+    queued(c, KEV_STORE_REMOVE, key, NULL);
     return 0;
 }
 
@@ -362,7 +380,10 @@ int kev__cache_notify(kev_cache *c, const char *key)
         return (int)r;
     if (in_container(c, (uint32_t)r, C_NOTIFY))
         return 0;
-    return order_push(c, (uint32_t)r, C_NOTIFY);
+    int err = order_push(c, (uint32_t)r, C_NOTIFY);
+    if (err == 0)
+        queued(c, KEV_STORE_NOTIFY, key, NULL);
+    return err;
 }
 
 bool kev__cache_pending(const kev_cache *c)

@@ -159,11 +159,12 @@ static bool check_null_addrs(kev_world *w)
 }
 
 /* A NULL sockaddr the seed would dereference: D18 (faithful) or a skipped
- * entry (hardened). Returns true when the entry can be used. */
+ * entry (hardened). Returns true when the entry can be used. Without a
+ * world (drift's re-read of the kernel), an unusable entry is skipped. */
 static bool entry_usable(kev_world *w, bool ok, const char *ifname, const char *what)
 {
-    if (ok)
-        return true;
+    if (ok || w == NULL)
+        return ok;
     if (w->prof->faithful)
         kev__finding(w, 18, "ifaddr-null", 0, true,
                      "getifaddrs entry of %s has a NULL %s", ifname, what);
@@ -223,6 +224,36 @@ static void v6_entry(kev_world *w, const kev_iface *ifp, const kev_inet6_addr *a
         kev__fmt_ipv6(s, addr);
         append_str(arr, 1, s);
     }
+}
+
+/* ------------------------------------------------------------------------
+ * What a re-read gives (drift.c)
+ */
+
+const char *const *kev__inet_props(bool v6)
+{
+    return v6 ? fam_v6.props : fam_v4.props;
+}
+
+kev_value *kev__inet_expected(const kev_iface *ifp, bool v6)
+{
+    addr_arrays arr = {{NULL, NULL, NULL, NULL}};
+    size_t n = v6 ? ifp->n_inet6 : ifp->n_inet;
+    for (size_t j = 0; j < n; j++) {
+        if (v6)
+            v6_entry(NULL, ifp, &ifp->inet6[j], &arr);
+        else
+            v4_entry(NULL, ifp, &ifp->inet[j], &arr);
+    }
+    const char *const *props = kev__inet_props(v6);
+    kev_value *d = kev_value_dict_new();
+    for (int i = 0; i < 4; i++) {
+        if (arr.a[i] != NULL && d != NULL)
+            (void)kev_value_dict_set(d, props[i], arr.a[i]);
+        else
+            kev_value_unref(arr.a[i]);
+    }
+    return d;
 }
 
 /* ------------------------------------------------------------------------

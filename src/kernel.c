@@ -1370,3 +1370,25 @@ int kev_kernel_load_text(kev_kernel *k, const char *text, size_t len,
     }
     return 0;
 }
+
+bool kev_kernel_snapshot_source(const char *text, size_t len, char *out, size_t cap)
+{
+    static const char tag[] = "# source:";
+    const size_t tlen = sizeof tag - 1;
+    if (cap > 0)
+        out[0] = '\0';
+    if (text == NULL || cap == 0 || len < tlen || memcmp(text, tag, tlen) != 0)
+        return false;
+    size_t i = tlen;
+    while (i < len && (text[i] == ' ' || text[i] == '\t'))
+        i++;
+    size_t n = 0, max = cap - 1 < KEV_SNAPSHOT_SOURCE_MAX ? cap - 1 : KEV_SNAPSHOT_SOURCE_MAX;
+    for (; i < len && text[i] != '\n' && text[i] != '\r' && n < max; i++) {
+        unsigned char b = (unsigned char)text[i];
+        out[n++] = b >= 0x20 && b < 0x7f ? (char)b : '?';
+    }
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+        n--;
+    out[n] = '\0';
+    return n > 0;
+}

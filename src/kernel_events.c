@@ -188,13 +188,20 @@ static bool changes_kernel(uint32_t subclass, uint32_t code)
     }
 }
 
+/* The interface an event changes in the kernel (see changes_kernel). */
+static bool event_target(const kev_msg_header *h, const kev_payload *pl,
+                         char name[KEV_IFNAMSIZ])
+{
+    if (h->vendor_code != KEV_VENDOR_APPLE || h->kev_class != KEV_NETWORK_CLASS)
+        return false;
+    return changes_kernel(h->kev_subclass, h->event_code) && kernel_name(pl, name);
+}
+
 static void apply_event(kev_kernel *k, const kev_msg_header *h,
-                        const kev_payload *pl)
+                        const kev_payload *pl, kev__touched_fn touched, void *ctx)
 {
     char name[KEV_IFNAMSIZ];
-    if (h->vendor_code != KEV_VENDOR_APPLE || h->kev_class != KEV_NETWORK_CLASS)
-        return;
-    if (!changes_kernel(h->kev_subclass, h->event_code) || !kernel_name(pl, name))
+    if (!event_target(h, pl, name))
         return;
     switch (h->kev_subclass) {
     case KEV_DL_SUBCLASS:
@@ -212,15 +219,31 @@ static void apply_event(kev_kernel *k, const kev_msg_header *h,
     default:
         break;
     }
+    if (touched != NULL)
+        touched(ctx, name);
 }
 
-void kev__kernel_apply_batch(kev_kernel *k, const uint8_t *bytes, size_t len)
+void kev__kernel_apply_batch(kev_kernel *k, const uint8_t *bytes, size_t len,
+                             kev__touched_fn touched, void *ctx)
 {
     size_t pos = 0, off;
     kev_msg_header h;
     while (kev_wire_next(bytes, len, &pos, &off, &h) == 1) {
         kev_payload pl = {bytes + off + KEV_MSG_HEADER_SIZE,
                           h.total_size - KEV_MSG_HEADER_SIZE};
-        apply_event(k, &h, &pl);
+        apply_event(k, &h, &pl, touched, ctx);
     }
+}
+
+void kev_kernel_apply_batch(kev_kernel *k, const uint8_t *bytes, size_t len)
+{
+    kev__kernel_apply_batch(k, bytes, len, NULL, NULL);
+}
+
+bool kev_kernel_event_iface(const kev_msg_header *h, const uint8_t *p, size_t n,
+                            char name[16])
+{
+    kev_payload pl = {p, n};
+    name[0] = '\0';
+    return p != NULL && event_target(h, &pl, name);
 }

@@ -44,6 +44,11 @@ int kev__cache_remove(kev_cache *c, const char *key);
 /* Notify: appends the key to `notifys` unless it is there already. */
 int kev__cache_notify(kev_cache *c, const char *key);
 
+/* Sets the observer that sees every write queued from now on (its on_op
+ * with kind SET, REMOVE or NOTIFY, `existed` telling whether the store
+ * holds the key; direct false); a zeroed observer turns it off. */
+void kev__cache_observe(kev_cache *c, const kev_store_observer *obs);
+
 /* True when any pending container is non-empty. */
 bool kev__cache_pending(const kev_cache *c);
 

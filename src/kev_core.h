@@ -113,6 +113,15 @@ struct kev_world {
     kev_strbuf tmp;     /* scratch: names, messages */
     kev_store *notes;   /* key -> int: notifications seen, for the summary */
     uint64_t notes_overflow; /* notifications on keys past KEV_NOTES_MAX_KEYS */
+    /* where the world is (kev_world_where_get) */
+    kev_phase phase;
+    uint32_t tick_no;
+    kev_handler_id handler; /* the handler running, or KEV_H_NONE */
+    char snapshot_source[KEV_SNAPSHOT_SOURCE_MAX + 1];
+    /* drift tracking (opts.drift; drift.c) */
+    kev_store *drift_since; /* key -> int: the batch where it parted (-1: prime) */
+    kev_store *drift_dirty; /* keys to check at the end of the batch */
+    kev_value *drift_mark;  /* the value of a dirty key */
 };
 
 /* --- findings (world.c) --- */
@@ -189,11 +198,39 @@ void kev__h_rtr_expired(kev_world *w, kev_ev *e);
  * every interface (handlers_inet.c). */
 void kev__ipv4_update(kev_world *w, const char *name);
 void kev__ipv6_update(kev_world *w, const char *name);
+/* The address properties of the IPv4 (IPv6) dictionary, in the seed's
+ * order: Addresses, SubnetMasks, DestAddresses, BroadcastAddresses
+ * (Addresses, DestAddresses, Flags, PrefixLength). */
+const char *const *kev__inet_props(bool v6);
+/* The address arrays a re-read of `ifp` gives, as a new dictionary (empty
+ * when it has no usable address; NULL when out of memory): what drift
+ * compares the store's IPv4/IPv6 value with. */
+kev_value *kev__inet_expected(const kev_iface *ifp, bool v6);
 
 /* --- the simulated kernel's event source (kernel_events.c) --- */
 /* Applies every well-framed Apple network event of a batch to the kernel,
- * profile-independently: what the real kernel did before posting them. */
-void kev__kernel_apply_batch(kev_kernel *k, const uint8_t *bytes, size_t len);
+ * profile-independently: what the real kernel did before posting them.
+ * `touched` (may be NULL) is called with the name of every interface an
+ * event changed (drift tracking). */
+typedef void (*kev__touched_fn)(void *ctx, const char *name);
+void kev__kernel_apply_batch(kev_kernel *k, const uint8_t *bytes, size_t len,
+                             kev__touched_fn touched, void *ctx);
+
+/* --- drift tracking (drift.c) --- */
+int kev__drift_init(kev_world *w); /* 0 or KEV_ENOMEM */
+void kev__drift_free(kev_world *w);
+void kev__drift_reset(kev_world *w);
+/* Marks a store key, or every key of an interface (a kev__touched_fn), or
+ * every interface of the kernel, to be checked at the next settle. */
+void kev__drift_mark_key(kev_world *w, const char *key);
+void kev__drift_mark_iface(void *w, const char *name);
+void kev__drift_mark_all(kev_world *w);
+/* Checks the marked keys: a key that starts drifting records the current
+ * batch (or prime), one that stops is forgotten; each change is reported
+ * (drift_each) and passed to on_drift. */
+void kev__drift_settle(kev_world *w, bool at_prime);
+/* Appends the final "drift keys=N" section. */
+void kev__drift_report(kev_world *w, kev_strbuf *o);
 
 /* --- report (report.c) --- */
 bool kev__reporting(const kev_world *w);

@@ -106,6 +106,8 @@ void kev__report_header(kev_world *w)
     kev__report_line(w, "profile %s abi %s recv-buffer %u verbose %s",
                      w->prof->name, w->opts.ilp32 ? "ilp32" : "lp64",
                      w->recv_buffer, w->opts.verbose ? "yes" : "no");
+    if (w->snapshot_source[0] != '\0')
+        kev__report_line(w, "snapshot-source %s", w->snapshot_source);
     if (kev_kernel_count(w->kernel) > 0) {
         kev__report_line(w, "snapshot interfaces=%zu", kev_kernel_count(w->kernel));
         dump_kernel(w, &w->out);
@@ -118,6 +120,8 @@ void kev__report_store_op(void *ctx, const kev_store_op *op)
     kev_world *w = ctx;
     if (w->opts.store_observer.on_op)
         w->opts.store_observer.on_op(w->opts.store_observer.ctx, op);
+    if (w->opts.drift)
+        kev__drift_mark_key(w, op->key);
     if (!kev__reporting(w))
         return;
     kev_strbuf *o = &w->out;
@@ -217,6 +221,8 @@ static void final_sections(kev_world *w, kev_strbuf *o)
     if (w->notes_overflow)
         kev_strbuf_addf(o, "  (%llu more notifications on keys past the first %u)\n",
                         (unsigned long long)w->notes_overflow, KEV_NOTES_MAX_KEYS);
+    if (w->opts.drift)
+        kev__drift_report(w, o);
     kev_strbuf_addf(o,
                     "stats batches=%llu errors=%llu events=%llu handled=%llu "
                     "defects=%llu diagnostics=%llu stopped=%llu commits=%llu "

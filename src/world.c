@@ -24,6 +24,7 @@
 #include "kev_cursor.h"
 #include "kev_sb.h"
 #include "kev_fmt.h"
+#include "kevrr/drift.h"
 #include "kevrr/error.h"
 
 /* Subclasses whose case in processEvent_Apple_Network switches on (and so
@@ -114,10 +115,13 @@ kev_world *kev_world_new(const kev_world_opts *o)
         w->visited = malloc(w->recv_buffer / 8 + 1);
     }
     if (!w->kernel || !w->store || !w->notes || !w->cache ||
-        (w->prof->faithful && (!w->rbuf || !w->visited))) {
+        (w->prof->faithful && (!w->rbuf || !w->visited)) ||
+        (o->drift && kev__drift_init(w) != 0)) {
         kev_world_free(w);
         return NULL;
     }
+    if (o->queue_observer.on_op != NULL)
+        kev__cache_observe(w->cache, &o->queue_observer);
     w->observer.on_op = kev__report_store_op;
     w->observer.on_commit = kev__report_commit;
     w->observer.ctx = w;
@@ -136,6 +140,7 @@ void kev_world_free(kev_world *w)
     kev_value_unref(w->messages);
     kev_strbuf_free(&w->out);
     kev_strbuf_free(&w->tmp);
+    kev__drift_free(w);
     free(w->rbuf);
     free(w->visited);
     free(w);
@@ -161,6 +166,11 @@ void kev_world_reset(kev_world *w)
     w->ev = NULL;
     memset(&w->stats, 0, sizeof w->stats);
     w->stats.monitoring = true;
+    w->phase = KEV_PHASE_IDLE;
+    w->tick_no = 0;
+    w->handler = KEV_H_NONE;
+    w->snapshot_source[0] = '\0';
+    kev__drift_reset(w);
     kev_strbuf_clear(&w->out);
 }
 
@@ -169,6 +179,37 @@ const kev_kernel *kev_world_kernel_const(const kev_world *w) { return w->kernel;
 const kev_store *kev_world_store(const kev_world *w) { return w->store; }
 const kev_world_stats *kev_world_stats_get(const kev_world *w) { return &w->stats; }
 const kev_world_opts *kev_world_options(const kev_world *w) { return &w->opts; }
+
+int kev_world_load_snapshot(kev_world *w, const char *text, size_t len, kev_strbuf *err)
+{
+    (void)kev_kernel_snapshot_source(text, len, w->snapshot_source,
+                                     sizeof w->snapshot_source);
+    return kev_kernel_load_text(w->kernel, text, len, err);
+}
+
+void kev_world_where_get(const kev_world *w, kev_world_where *out)
+{
+    memset(out, 0, sizeof *out);
+    out->phase = w->phase;
+    out->batch = w->batch;
+    if (w->phase == KEV_PHASE_PRIME || w->phase == KEV_PHASE_TICK)
+        out->batch = w->stats.batches + w->stats.errors; /* the record being fed */
+    out->tick = w->phase == KEV_PHASE_TICK ? w->tick_no : 0;
+    out->ifname = "";
+    if (w->phase == KEV_PHASE_PRIME)
+        out->handler = "prime";
+    else if (w->phase == KEV_PHASE_TICK)
+        out->handler = "update_interfaces";
+    if (w->ev != NULL) {
+        out->in_event = true;
+        out->event = w->ev->index;
+        out->offset = (uint32_t)w->ev->off;
+        out->event_name = w->ev->def ? w->ev->def->name : NULL;
+        out->ifname = w->ev->ifname;
+    }
+    if (w->handler != KEV_H_NONE)
+        out->handler = kev_handler_name(w->handler);
+}
 
 /* ------------------------------------------------------------------------
  * Findings and payload reads
@@ -326,6 +367,8 @@ static void step_discard(kev_world *w, const step_mark *m)
 
 static void prime(kev_world *w)
 {
+    kev_phase outer = w->phase;
+    w->phase = KEV_PHASE_PRIME;
     if (kev__reporting(w))
         kev__report_line(w, "prime t=%llu.%09llu",
                          (unsigned long long)(w->t0 / 1000000000u),
@@ -345,6 +388,11 @@ static void prime(kev_world *w)
         kev__messages_post(w);
     }
     w->batch_stopped = false;
+    if (w->opts.drift) {
+        kev__drift_mark_all(w);
+        kev__drift_settle(w, true);
+    }
+    w->phase = outer;
     kev__report_flush(w);
 }
 
@@ -357,6 +405,9 @@ static void tick(kev_world *w, uint32_t n)
                          (unsigned long long)(t / 1000000000u),
                          (unsigned long long)(t % 1000000000u));
     w->now = t;
+    kev_phase outer = w->phase;
+    w->phase = KEV_PHASE_TICK;
+    w->tick_no = n;
     snprintf(msg, sizeof msg, "update %u (of %u)", n, KEV_TIMER_COUNT);
     step_mark m = step_begin(w);
     kev__update_interfaces(w, msg, false);
@@ -372,6 +423,7 @@ static void tick(kev_world *w, uint32_t n)
         w->messages = NULL;
         w->messages_modified = false;
     }
+    w->phase = outer;
     kev__report_flush(w);
 }
 
@@ -569,7 +621,9 @@ static void run_handler(kev_world *w, kev_ev *e, kev_handler_id h)
         kev__sb_addc(&w->out, '\n');
     }
     w->stats.handled++;
+    w->handler = h;
     kev__handlers[h](w, e);
+    w->handler = KEV_H_NONE;
 }
 
 /* logEvent in verbose mode: dumps u32 words while the word's start is below
@@ -969,28 +1023,27 @@ static void begin_batch(kev_world *w, const char *kind, uint64_t t_ns, size_t le
     kev__sb_addc(&w->out, '\n');
 }
 
-int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns)
+/* The end of a record: drift settled (its lines close the section), the
+ * report handed over, the world idle again. */
+static void end_record(kev_world *w)
 {
-    if (len > KEV_MAX_BATCH || (bytes == NULL && len != 0))
-        return KEV_EINVAL;
-    int rc = kev_world_advance(w, t_ns);
-    if (rc != 0)
-        return rc;
-    begin_batch(w, "batch", t_ns, len);
-    w->stats.batches++;
-    /* The kernel changed whether or not configd still listens. */
-    kev__kernel_apply_batch(w->kernel, bytes, len);
+    if (w->opts.drift)
+        kev__drift_settle(w, false);
+    w->phase = KEV_PHASE_IDLE;
+    kev__report_flush(w);
+}
+
+/* eventCallback for one batch, after the kernel took its events. */
+static void process_batch(kev_world *w, const uint8_t *bytes, size_t len)
+{
     if (!w->stats.monitoring) {
         if (kev__reporting(w))
             kev__report_line(w, "  not processed: monitoring stopped (D12)");
-        kev__report_flush(w);
-        return 0;
+        return;
     }
     /* recv() returning 0 is EOF: the seed returns at once. */
-    if (len == 0) {
-        kev__report_flush(w);
-        return 0;
-    }
+    if (len == 0)
+        return;
     step_mark m = step_begin(w);
     w->in_batch = true;
     if (w->prof->faithful)
@@ -1007,7 +1060,23 @@ int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns
         kev__messages_post(w);
     }
     w->batch_stopped = false;
-    kev__report_flush(w);
+}
+
+int kev_world_feed(kev_world *w, const uint8_t *bytes, size_t len, uint64_t t_ns)
+{
+    if (len > KEV_MAX_BATCH || (bytes == NULL && len != 0))
+        return KEV_EINVAL;
+    int rc = kev_world_advance(w, t_ns);
+    if (rc != 0)
+        return rc;
+    begin_batch(w, "batch", t_ns, len);
+    w->phase = KEV_PHASE_BATCH;
+    w->stats.batches++;
+    /* The kernel changed whether or not configd still listens. */
+    kev__kernel_apply_batch(w->kernel, bytes, len,
+                            w->opts.drift ? kev__drift_mark_iface : NULL, w);
+    process_batch(w, bytes, len);
+    end_record(w);
     return 0;
 }
 
@@ -1017,6 +1086,7 @@ int kev_world_feed_error(kev_world *w, int err, const char *err_name, uint64_t t
     if (rc != 0)
         return rc;
     begin_batch(w, "error", t_ns, 0);
+    w->phase = KEV_PHASE_ERROR;
     w->stats.errors++;
     const char *nm = err_name ? err_name : "?";
     if (!w->stats.monitoring) {
@@ -1033,7 +1103,7 @@ int kev_world_feed_error(kev_world *w, int err, const char *err_name, uint64_t t
                      "recv() failed with errno %d (%s); monitoring continues", err,
                      nm);
     }
-    kev__report_flush(w);
+    end_record(w);
     return 0;
 }
 
@@ -1041,6 +1111,8 @@ int kev_world_finish(kev_world *w)
 {
     if (!w->started)
         kev_world_start(w, 0);
+    if (w->opts.drift)
+        kev__drift_settle(w, false);
     kev__report_final(w);
     kev__report_flush(w);
     return w->out.err;

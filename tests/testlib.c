@@ -25,8 +25,7 @@ static int feed(void *ctx, const kev_scn_item *it)
     switch (it->kind) {
     case KEV_SCN_SNAPSHOT: {
         kev_strbuf err = KEV_STRBUF_INIT;
-        int rc = kev_kernel_load_text(kev_world_kernel(r->w), (const char *)it->bytes,
-                                      it->len, &err);
+        int rc = kev_world_load_snapshot(r->w, (const char *)it->bytes, it->len, &err);
         if (rc != 0) {
             fprintf(stderr, "snapshot does not load: %s\n", kev_strbuf_str(&err));
             exit(1);
@@ -65,6 +64,8 @@ void tl_run_scenario(tl_run *r, kev_profile profile, const tl_opts *o,
         wo.ilp32 = o->ilp32;
         wo.verbose = o->verbose;
         wo.recv_buffer = o->recv_buffer;
+        wo.drift = o->drift || o->drift_each;
+        wo.drift_each = o->drift_each;
     }
     if (!o || !o->no_report) {
         wo.sink.write = sink_write;

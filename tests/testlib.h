@@ -28,6 +28,7 @@ typedef struct tl_opts {
     bool verbose;
     uint32_t recv_buffer;
     bool no_report; /* run without a sink */
+    bool drift, drift_each; /* track drift (kevrr/drift.h) */
 } tl_opts;
 
 /* Compiles `scenario` and feeds it to a new world of `profile`, then

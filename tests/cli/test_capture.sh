@@ -89,11 +89,40 @@ has_line out.txt "source:             unix:s.sock"
 has_line out.txt "tool:               kevrr $("$kevrr" version | cut -d' ' -f2)"
 has_text out.txt "os:                 $(uname -s) $(uname -r)"
 has_text out.txt "stats block:        16 records"
-grep -Eq '^snapshot: +[0-9]+ bytes, [1-9][0-9]* interface' out.txt ||
-    fail "no interface snapshot in the capture"
-# The snapshot loads: replay of the capture starts from it.
+# The snapshot: by default this host's on Darwin, none elsewhere (a Linux
+# host's interfaces are not a Mac's); the report says which.
 expect_rc 0 "$kevrr" replay cap.kev
-grep -Eq '^snapshot interfaces=[1-9]' out.txt || fail "replay did not load the snapshot"
+if [ "$(uname -s)" = Darwin ]; then
+    grep -Eq '^snapshot interfaces=[1-9]' out.txt || fail "replay did not load the snapshot"
+    has_text out.txt "snapshot-source host getifaddrs ("
+else
+    has_line out.txt "snapshot-source none (no interfaces: --snapshot none)"
+    grep -q '^snapshot interfaces=' out.txt && fail "a snapshot by default off Darwin"
+fi
+# --snapshot host: this host's interfaces, and the snapshot loads.
+start_capture -i unix:s.sock -w cap.kev --snapshot host
+"$kevrr" send boot.kev -o unix:s.sock --topspeed 2>/dev/null
+wait_records 16
+stop_capture TERM
+expect_rc 0 "$kevrr" info cap.kev
+grep -Eq '^snapshot: +[0-9]+ bytes, [1-9][0-9]* interface' out.txt ||
+    fail "no interface snapshot with --snapshot host"
+expect_rc 0 "$kevrr" replay cap.kev
+grep -Eq '^snapshot interfaces=[1-9]' out.txt || fail "replay did not load the host snapshot"
+has_text out.txt "snapshot-source host getifaddrs ($(hostname)"
+# --snapshot FILE: the file's interfaces; one that does not load is refused.
+printf 'if en0 up media active\ninet en0 10.0.0.2/24\n' >snap.txt
+start_capture -i unix:s.sock -w cap.kev --snapshot snap.txt
+"$kevrr" send boot.kev -o unix:s.sock --topspeed 2>/dev/null
+wait_records 16
+stop_capture INT
+expect_rc 0 "$kevrr" replay cap.kev
+has_line out.txt "snapshot-source file snap.txt"
+has_line out.txt "snapshot interfaces=1"
+printf 'if en0 up\ninet en9 10.0.0.2/24\n' >bad.txt
+expect_rc 3 "$kevrr" capture -i unix:s2.sock -w bad.kev --snapshot bad.txt -c 1
+has_line err.txt "kevrr capture: --snapshot bad.txt: line 2: inet: no interface en9 (an if line must define it first)"
+[ ! -e bad.kev ] || fail "a capture with a bad snapshot left bad.kev"
 
 # The whole big trace, with a loop: 2 x 100,000 batches, in order.
 start_capture -i unix:s.sock -w cap.kev

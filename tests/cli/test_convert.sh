@@ -244,7 +244,7 @@ has_text flip.svg "Trace: bad CRC"
 expect_rc 2 "$kevrr" plot - -o x.svg
 expect_rc 2 "$kevrr" plot d1.kev -o x.svg --width 10
 expect_rc 2 "$kevrr" plot d1.kev -o x.svg --profile v999
-has_text err.txt "unknown profile 'v999' (hardened, v888, v963 or v1405)"
+has_text err.txt "unknown profile 'v999': hardened, v888, v963 or v1405"
 expect_rc 3 "$kevrr" plot missing.kev -o x.svg
 [ ! -e x.svg ] || fail "a failed plot left x.svg"
 

@@ -89,6 +89,9 @@ expect_rc 0 "$kevrr" query --socket a/kevmond.sock kernel -o kernel.txt
 sed -n '/^kernel interfaces=/,/^notifications keys=/p' live.state | sed '$d' >want_kernel.txt
 cmp -s kernel.txt want_kernel.txt || fail "query kernel is not the state's kernel section"
 has_line kernel.txt "kernel interfaces=2"
+# drift: hardened follows the kernel here; the answer has the report's form.
+expect_rc 0 "$kevrr" query --socket a/kevmond.sock drift -o drift.txt
+has_line drift.txt "drift keys=0"
 
 # stats: the figures agree with the state.
 expect_rc 0 "$kevrr" query --socket a/kevmond.sock stats -o stats.txt
@@ -107,6 +110,9 @@ kept_auto=$(ls -d a/kept/*-diag-short-header 2>/dev/null)
 [ -d "$kept_auto" ] || fail "no kept ring for the diagnostic in a/kept: $(ls a/kept)"
 has_text "$kept_auto/kept.txt" "reason diag-short-header"
 has_text "$kept_auto/kept.txt" "detail diag short-header batch 8 event 0 offset 0: "
+# The ring says where its snapshot came from (docs/report-format.md).
+"$kevrr" replay "$kept_auto"/flight.0.kev >ring.report 2>/dev/null
+has_line ring.report "snapshot-source file snap.txt"
 expect_rc 0 "$kevrr" verify "$kept_auto"/flight.0.kev
 has_text out.txt "whole: 9 records"
 

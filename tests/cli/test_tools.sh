@@ -204,7 +204,7 @@ has_line err.txt "kevrr dump: torn.kev: torn member: member 2 at offset $m2: BSI
 slice() {
     awk -v a="$1" -v b="$2" '/^batch /{i = $2} i >= a && i < b' big.dump | unindexed
 }
-expect_rc 0 "$kevrr" cut big.kev -o cut1.kev --from 100 --to 2000
+expect_rc 0 "$kevrr" cut big.kev -o cut1.kev --from 100 --to 2000 --keep-snapshot
 expect_rc 0 "$kevrr" verify cut1.kev
 has_line out.txt "cut1.kev: whole: 1900 records, $(members cut1.kev | wc -l) members"
 "$kevrr" dump cut1.kev | unindexed >cut1.dump

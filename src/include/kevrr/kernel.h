@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "kevrr/strbuf.h"
+#include "kevrr/wire.h"
 
 /* Caps: more interfaces, or more addresses of one family on one interface,
  * are refused with KEV_ETOOBIG (events beyond them are ignored by the core,
@@ -149,6 +150,29 @@ kev_inet6_addr *kev_kernel_inet6_find(kev_kernel *k, const char *name,
  * backslash; a NAME starting with '#' must escape it. */
 int kev_kernel_load_text(kev_kernel *k, const char *text, size_t len,
                          kev_strbuf *err);
+
+/* The longest snapshot source kept (see below), without its NUL. */
+#define KEV_SNAPSHOT_SOURCE_MAX 200u
+
+/* Where a snapshot text came from: when its first line is a comment
+ * "# source: TEXT", copies TEXT (its first KEV_SNAPSHOT_SOURCE_MAX bytes,
+ * bytes outside printable ASCII as '?') into out[cap] and returns true;
+ * else out is "" and false. The loader skips the line as any comment. */
+bool kev_kernel_snapshot_source(const char *text, size_t len, char *out, size_t cap);
+
+/* Applies every well-framed Apple network event of one recv() batch to the
+ * kernel, the way the real kernel changed itself before posting them. The
+ * core does this before any profile walks the batch, so it is the same for
+ * every profile (docs/fidelity.md): a tool can follow the kernel through a
+ * trace without replaying configd (kevrr cut). */
+void kev_kernel_apply_batch(kev_kernel *k, const uint8_t *bytes, size_t len);
+
+/* The interface that the event with header `h` and payload p[0..n) (the
+ * bytes after the header, within total_size) changes in the simulated
+ * kernel: true with its name (if_name and the unit, as ifnet names are
+ * formed) in name[16]; false for an event that changes nothing. */
+bool kev_kernel_event_iface(const kev_msg_header *h, const uint8_t *p, size_t n,
+                            char name[16]);
 
 /* Appends the canonical dump of the kernel, in the snapshot text form above
  * (so a dump loads back to an equal kernel), interfaces in attach order and

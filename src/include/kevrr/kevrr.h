@@ -6,6 +6,7 @@
 
 #include "kevrr/build.h"
 #include "kevrr/decode.h"
+#include "kevrr/drift.h"
 #include "kevrr/error.h"
 #include "kevrr/events.h"
 #include "kevrr/kernel.h"

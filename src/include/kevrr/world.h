@@ -88,6 +88,27 @@ typedef struct kev_finding {
     char message[200];
 } kev_finding;
 
+/* A key on which the store and the kernel disagree (kevrr/drift.h). */
+typedef struct kev_drift_item kev_drift_item;
+
+/* One finding code the core can report: as a defect of a faithful profile
+ * (with its id), or as a hardened diagnostic (with the id it fixes, 0 for
+ * none). */
+typedef struct kev_finding_code {
+    kev_finding_kind kind;
+    int defect;
+    const char *code;
+} kev_finding_code;
+
+/* The table of codes, in order; NULL past the end. */
+const kev_finding_code *kev_finding_code_at(size_t i);
+/* True when `code` (NULL: any) is reported as `kind` with id `defect` (0:
+ * any id). */
+bool kev_finding_code_known(kev_finding_kind kind, int defect, const char *code);
+/* The codes of `kind` (and id `defect`, 0: any) joined by ", " into
+ * out[cap] (cut to fit); returns how many there are. */
+size_t kev_finding_codes_list(kev_finding_kind kind, int defect, char *out, size_t cap);
+
 typedef struct kev_world_opts {
     kev_profile profile;
     /* Emulate ILP32 (i386) arithmetic and the i386 kev_dl_issues layout:
@@ -107,6 +128,23 @@ typedef struct kev_world_opts {
      * is set; a daemon mirrors them into another store (kevmond's store
      * backends). A stopped batch applies nothing, so it sees nothing. */
     kev_store_observer store_observer;
+    /* Optional: sees every write a handler queues in configd's cache
+     * (set, remove, notify), before the batch's commit, in order; with
+     * kev_world_where_get the caller learns which event and handler queued
+     * it (kevrr why). Writes a stopped batch queued are seen here and never
+     * reach store_observer. on_commit is not used. */
+    kev_store_observer queue_observer;
+    /* Track drift (kevrr/drift.h): after prime and after every batch, the
+     * keys whose value the kernel contradicts, and the batch where each
+     * parted from it. The report then ends its state with a "drift"
+     * section; with drift_each, every batch also reports the keys that
+     * start or stop drifting. Off by default (it costs time per batch). */
+    bool drift;
+    bool drift_each;
+    /* Optional (with drift): called when a key starts (`begins`) or stops
+     * drifting; the item is valid during the call only. */
+    void (*on_drift)(void *ctx, const kev_drift_item *it, bool begins);
+    void *drift_ctx;
 } kev_world_opts;
 
 typedef struct kev_world_stats {
@@ -142,6 +180,39 @@ const kev_kernel *kev_world_kernel_const(const kev_world *w);
 const kev_store *kev_world_store(const kev_world *w);
 const kev_world_stats *kev_world_stats_get(const kev_world *w);
 const kev_world_opts *kev_world_options(const kev_world *w);
+
+/* Loads a snapshot (kev_kernel_load_text's form) into the simulated
+ * kernel before the first batch. A first line "# source: TEXT" says where
+ * the snapshot came from (a capture's host, a file, a cut); the report's
+ * header then says so ("snapshot-source TEXT", docs/report-format.md).
+ * Returns 0 or kev_kernel_load_text's error, with "line N: why" appended
+ * to `err` (may be NULL). kev_world_reset forgets the snapshot. */
+int kev_world_load_snapshot(kev_world *w, const char *text, size_t len, kev_strbuf *err);
+
+/* Where the world is, for an observer or a finding callback: which record
+ * is being fed, and within it which event and handler are running. */
+typedef enum kev_phase {
+    KEV_PHASE_IDLE,  /* between calls */
+    KEV_PHASE_PRIME, /* configd's prime() at start */
+    KEV_PHASE_TICK,  /* a startup timer tick (update_interfaces) */
+    KEV_PHASE_BATCH, /* a recv() batch */
+    KEV_PHASE_ERROR  /* a failed recv() */
+} kev_phase;
+
+typedef struct kev_world_where {
+    kev_phase phase;
+    uint64_t batch;         /* BATCH, ERROR: the record index; TICK, PRIME: the
+                               record whose feeding runs it */
+    uint32_t tick;          /* TICK: 1..20 */
+    bool in_event;          /* an event is being processed */
+    uint32_t event, offset; /* its index and byte offset in the batch */
+    const char *event_name; /* "KEV_INET_NEW_ADDR", or NULL when unknown */
+    const char *handler;    /* the running handler ("ipv4_interface_update"),
+                               "prime", "update_interfaces", or NULL */
+    const char *ifname;     /* the event's ifr_name, or "" */
+} kev_world_where;
+
+void kev_world_where_get(const kev_world *w, kev_world_where *out);
 
 /* Starts monitoring at trace time `t_ns` (Unix epoch, nanoseconds): writes
  * the report header and runs configd's prime(). Called implicitly by the
