@@ -321,6 +321,8 @@ const char *kev_cli_status_label(kev_trace_status st)
         [KEV_TS_NEWER_MAJOR] = "newer format",
         [KEV_TS_TOO_BIG] = "over a cap",
         [KEV_TS_IO] = "read error",
+        [KEV_TS_NOT_TRACE] = "not a trace",
+        [KEV_TS_MISSING] = "records missing",
     };
     size_t i = (size_t)st;
     return i < sizeof labels / sizeof labels[0] && labels[i] ? labels[i] : "unknown status";
@@ -361,7 +363,26 @@ bool kev_cli_trace_end_ok(const char *cmd, const char *path, const kev_trace_rea
     kev_cli_damage_text(d, &sb);
     kev_cli_error(cmd, "%s: %s", path, kev_strbuf_str(&sb));
     kev_strbuf_free(&sb);
-    return d->status == KEV_TS_NO_EOF || d->status == KEV_TS_TORN_MEMBER;
+    return kev_cli_status_cut(d->status);
+}
+
+void kev_cli_container_count(const kev_trace_reader *r, kev_strbuf *out)
+{
+    kev_trace_container kind;
+    uint64_t members, streams;
+    kev_trace_container_get(r, &kind, NULL, &streams);
+    kev_trace_reader_stats(r, &members, NULL, NULL);
+    if (kind == KEV_TC_BGZF)
+        kev_strbuf_addf(out, ", %" PRIu64 " member%s", members, members == 1 ? "" : "s");
+    else if (kind == KEV_TC_GZIP)
+        kev_strbuf_addf(out, ", %" PRIu64 " gzip stream%s", streams, streams == 1 ? "" : "s");
+    else
+        kev_strbuf_adds(out, ", uncompressed pcapng");
+}
+
+bool kev_cli_status_cut(kev_trace_status st)
+{
+    return st == KEV_TS_NO_EOF || st == KEV_TS_TORN_MEMBER || st == KEV_TS_MISSING;
 }
 
 int kev_cli_trace_copy(kev_trace_writer *w, const kev_trace_rec *rec)

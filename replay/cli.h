@@ -204,9 +204,17 @@ void kev_cli_damage_text(const kev_trace_damage *d, kev_strbuf *out);
  * LABEL: MESSAGE" (or "kevrr CMD: cannot open PATH: why") and returns NULL. */
 kev_trace_reader *kev_cli_trace_open(const char *cmd, const char *path, unsigned flags);
 
+/* Appends what the trace was read from: ", 7 members" (BGZF), ", 2 gzip
+ * streams", or ", uncompressed pcapng". */
+void kev_cli_container_count(const kev_trace_reader *r, kev_strbuf *out);
+
+/* Is `st` an ending that delivered every record there was to read (a trace
+ * cut short: NO_EOF, TORN_MEMBER, MISSING)? */
+bool kev_cli_status_cut(kev_trace_status st);
+
 /* Prints a note when a trace whose records were all read did not end
  * whole: "kevrr CMD: PATH: LABEL: MESSAGE". Returns true when it ended
- * whole or cut short (NO_EOF, TORN_MEMBER: every record was delivered). */
+ * whole or cut short (kev_cli_status_cut: every record was delivered). */
 bool kev_cli_trace_end_ok(const char *cmd, const char *path, const kev_trace_reader *r);
 
 /* Writes one record read from a trace (a batch or a failed recv()). */

@@ -174,6 +174,11 @@ static int info_read(kev_trace_reader *r, const char *path, info_stats *s)
         if (count_rec(s, &rec) != 0)
             return KEV_ENOMEM;
     kev_trace_reader_stats(r, &s->members, &s->file_bytes, &s->raw_bytes);
+    kev_trace_container kind;
+    uint64_t streams;
+    kev_trace_container_get(r, &kind, NULL, &streams);
+    if (kind != KEV_TC_BGZF) /* chunks are no members: gzip's streams, or none */
+        s->members = kind == KEV_TC_GZIP ? streams : 0;
     if (strcmp(path, "-") != 0 && stat(path, &st) == 0)
         s->file_bytes = (uint64_t)st.st_size;
     return 0;
@@ -362,6 +367,35 @@ static void put_counts(info_out *o, const info_stats *s)
     field_u64(o, "members:", "members", s->members);
 }
 
+/* What wraps the pcapng data, and what that allows. */
+static void put_container(info_out *o, const kev_trace_reader *r)
+{
+    kev_trace_container kind;
+    bool indexed;
+    uint64_t streams;
+    kev_trace_container_get(r, &kind, &indexed, &streams);
+    static const char *const json_names[] = {
+        [KEV_TC_BGZF] = "bgzf", [KEV_TC_GZIP] = "gzip", [KEV_TC_PCAPNG] = "pcapng"};
+    if (o->json) {
+        field_str(o, "", "container", json_names[kind]);
+        key(o, "", "indexed");
+        kev_strbuf_adds(&o->sb, indexed ? "true" : "false");
+        return;
+    }
+    key(o, "container:", "");
+    if (kind == KEV_TC_BGZF && indexed)
+        kev_strbuf_adds(&o->sb, "BGZF with kevrr's index: seeks hop members, salvage");
+    else if (kind == KEV_TC_BGZF)
+        kev_strbuf_adds(&o->sb, "BGZF without kevrr's index (bgzip's?): read in order, "
+                                "no salvage");
+    else if (kind == KEV_TC_GZIP)
+        kev_strbuf_addf(&o->sb, "gzip, %" PRIu64 " stream%s: read in order, no salvage",
+                        streams, streams == 1 ? "" : "s");
+    else
+        kev_strbuf_adds(&o->sb, "pcapng, uncompressed: read in order, no salvage");
+    end_field(o);
+}
+
 /* Records by kind, in header order. */
 static void put_events(info_out *o, const info_stats *s)
 {
@@ -405,12 +439,15 @@ static void put_end(info_out *o, const kev_trace_reader *r)
         else
             kev_strbuf_adds(&o->sb, "null");
     } else {
+        bool indexed;
+        kev_trace_container_get(r, NULL, &indexed, NULL);
         key(o, "stats block:", "");
         if (isb)
             kev_strbuf_addf(&o->sb, "%" PRIu64 " records, stop %s (%s)\n", count, t.secs,
                             t.utc);
         else
-            kev_strbuf_adds(&o->sb, "none (the capture was not closed)\n");
+            kev_strbuf_adds(&o->sb, indexed ? "none (the capture was not closed)\n"
+                                            : "none\n");
     }
     const kev_trace_damage *d = kev_trace_end(r, NULL);
     if (o->json) {
@@ -436,6 +473,7 @@ static int info_one(const char *path, bool json)
     field_str(&o, "trace:", "file", path);
     put_meta(&o, r);
     put_counts(&o, &s);
+    put_container(&o, r);
     put_events(&o, &s);
     put_end(&o, r);
     kev_strbuf_adds(&o.sb, json ? "}\n" : "");

@@ -534,7 +534,7 @@ static void read_end(trace_run *t, int rc)
         return;
     kev_strbuf sb = KEV_STRBUF_INIT;
     kev_cli_damage_text(d, &sb);
-    bool cut = d->status == KEV_TS_NO_EOF || d->status == KEV_TS_TORN_MEMBER;
+    bool cut = kev_cli_status_cut(d->status);
     if (rc < 0)
         trace_error(t, KEV_EXIT_INPUT, "%s: %s (the report stops there)", t->path,
                     kev_strbuf_str(&sb));

@@ -51,14 +51,14 @@ static int verify_report(const char *path, kev_trace_reader *r, bool salvage,
                          kev_strbuf *out)
 {
     verify_count c = {0, 0, 0};
-    uint64_t members, skipped;
+    uint64_t skipped;
     count_all(r, &c);
-    kev_trace_reader_stats(r, &members, NULL, NULL);
     const kev_trace_damage *d = kev_trace_end(r, &skipped);
     kev_strbuf_addf(out, "%s: ", path);
     if (d->status == KEV_TS_OK && skipped == 0) {
-        kev_strbuf_addf(out, "whole: %" PRIu64 " record%s, %" PRIu64 " member%s\n",
-                        c.records, plural(c.records), members, plural(members));
+        kev_strbuf_addf(out, "whole: %" PRIu64 " record%s", c.records, plural(c.records));
+        kev_cli_container_count(r, out);
+        kev_strbuf_addc(out, '\n');
         return KEV_EXIT_OK;
     }
     kev_cli_damage_text(d, out);
