@@ -83,6 +83,18 @@ char *kev_cli_read_file(const char *path, size_t cap, size_t *len)
     return buf;
 }
 
+int kev_cli_scenario_check(const char *cmd, const char *path, const char *text, size_t len)
+{
+    static const unsigned char shb[4] = {0x0a, 0x0d, 0x0d, 0x0a};
+    const unsigned char *p = (const unsigned char *)text;
+    bool gz = len >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+    bool pcapng = len >= 4 && memcmp(p, shb, 4) == 0;
+    if (!gz && !pcapng)
+        return 0;
+    kev_cli_error(cmd, "%s: a trace, not a scenario: kevrr replay reads traces", path);
+    return -1;
+}
+
 void kev_cli_file_write(void *ctx, const char *p, size_t n)
 {
     kev_file_sink *s = ctx;

@@ -52,6 +52,11 @@ extern const kev_cmd kev_cmd_query;   /* daemon/cmd_query.c */
  * returns NULL. */
 char *kev_cli_read_file(const char *path, size_t cap, size_t *len);
 
+/* Refuses a trace given where a scenario is expected (its first bytes are
+ * gzip's or pcapng's): "kevrr CMD: PATH: a trace, not a scenario: kevrr
+ * replay reads traces". Returns 0 or -1. */
+int kev_cli_scenario_check(const char *cmd, const char *path, const char *text, size_t len);
+
 /* A sink writing to a FILE, remembering write errors. */
 typedef struct kev_file_sink {
     FILE *f;

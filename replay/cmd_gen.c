@@ -162,6 +162,10 @@ static int gen(int argc, char **argv)
     char *text = kev_cli_read_file(argv[1], KEV_SCENARIO_MAX_TEXT, &len);
     if (text == NULL)
         return KEV_EXIT_INPUT;
+    if (kev_cli_scenario_check("gen", argv[1], text, len) != 0) {
+        free(text);
+        return KEV_EXIT_INPUT;
+    }
     kev_strbuf dflt = KEV_STRBUF_INIT;
     if (source == NULL)
         default_source(&dflt, argv[1]);

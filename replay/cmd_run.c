@@ -109,6 +109,10 @@ static int run(int argc, char **argv)
     char *text = kev_cli_read_file(o.input, KEV_SCENARIO_MAX_TEXT, &len);
     if (text == NULL)
         return KEV_EXIT_INPUT;
+    if (kev_cli_scenario_check("run", o.input, text, len) != 0) {
+        free(text);
+        return KEV_EXIT_INPUT;
+    }
     kev_file_sink sink = {stdout, false};
     if (o.report && (sink.f = fopen(o.report, "w")) == NULL) {
         kev_cli_error("run", "cannot write %s", o.report);

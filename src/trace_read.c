@@ -163,8 +163,10 @@ static int fail(kev_trace_reader *r, kev_trace_status st, const char *fmt, ...)
     d->file_offset = r->at.offset;
     d->member = r->at.member;
     d->block = r->block;
-    int n;
-    if (r->kind == KEV_TC_BGZF)
+    int n = 0;
+    if (st == KEV_TS_NOT_TRACE)
+        ; /* what the file is, not where: no place to name */
+    else if (r->kind == KEV_TC_BGZF)
         n = snprintf(d->message, sizeof d->message,
                      "block %llu (member %llu at offset %llu, data offset %zu): ",
                      (unsigned long long)r->block, (unsigned long long)r->at.member,
@@ -175,7 +177,7 @@ static int fail(kev_trace_reader *r, kev_trace_status st, const char *fmt, ...)
                      (unsigned long long)(r->at.offset + r->at.data_off),
                      r->kind == KEV_TC_GZIP ? " of the gzip data" : "");
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof d->message)
+    if (n >= 0 && (size_t)n < sizeof d->message)
         vsnprintf(d->message + n, sizeof d->message - (size_t)n, fmt, ap);
     va_end(ap);
     r->fault_bgzf = false;
