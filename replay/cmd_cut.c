@@ -6,8 +6,11 @@
  * whatever the trace's length), so that the comment can name them before
  * the first record is written. Records are then streamed, one at a time.
  */
+#define _POSIX_C_SOURCE 200809L /* stat */
+
 #include <inttypes.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -88,7 +91,7 @@ static int cut_write(kev_trace_reader *r, FILE *f, const char *path, uint64_t a,
     uint64_t stop = m.start_ns;
     int read_rc = w ? cut_copy(r, path, w, a, b, &stop) : 0;
     if (read_rc == 0)
-        rc = w ? kev_trace_writer_close(w, stop) : rc;
+        rc = w ? kev_cli_trace_close(w, stop) : rc;
     else
         kev_trace_writer_abandon(w);
     kev_strbuf_free(&comment);
@@ -129,7 +132,8 @@ static int cut_run(kev_trace_reader *r, const char *path, const char *out,
     if (rc != 0)
         read_error(r, path, rc);
     else if (werr != 0)
-        kev_cli_error("cut", "%s: %s", out, kev_strerror(werr));
+        kev_cli_error("cut", "cannot write %s: %s", kev_cli_out_name(out),
+                      kev_cli_write_strerror(werr));
     exit_code = kev_cli_out_close(&o, "cut", rc == 0 && werr == 0);
     return rc != 0 ? KEV_EXIT_INPUT : werr != 0 ? KEV_EXIT_INTERNAL : exit_code;
 }
@@ -160,6 +164,14 @@ static int cut(int argc, char **argv)
     }
     if (kev_cli_out_not_input("cut", out, argv + 1, 1) != 0)
         return KEV_EXIT_USAGE;
+    /* Opening a FIFO would wait for a writer, and then cut could not seek
+     * in it: say so first. */
+    struct stat st;
+    if (stat(argv[1], &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+        kev_cli_error("cut", "%s is a FIFO: cut seeks, so it reads a file (copy the trace "
+                             "to one first, or use kevrr dump --from/--to)", argv[1]);
+        return KEV_EXIT_USAGE;
+    }
     kev_trace_reader *r = kev_cli_trace_open("cut", argv[1], 0);
     if (r == NULL)
         return KEV_EXIT_INPUT;

@@ -29,6 +29,7 @@
 
 #include "cli.h"
 #include "golden.h"
+#include "replay.h"
 
 static const char replay_usage[] =
     "usage: kevrr replay [OPTIONS] TRACE...\n"
@@ -71,6 +72,13 @@ static const char replay_usage[] =
     "snapshot does not load; 4 a defect was reported (--fail-on-defect);\n"
     "5 out of memory, or an output could not be written.\n";
 
+/* The command being run (replay, or run with its scenario source): set
+ * once by kev_replay_main. */
+static struct {
+    const char *name, *usage;
+    const kev_replay_src *src;
+} rcmd = {"replay", replay_usage, NULL};
+
 /* Progress: redrawn every this many records (not by the clock, so that
  * replay does no system call per record). */
 #define PROGRESS_EVERY 4096u
@@ -92,7 +100,15 @@ typedef struct replay {
     bool progress; /* stderr is a terminal the bar may use */
     kev_strbuf junit;
     unsigned tests, failures, errors;
+    bool write_failed; /* the report could not be written: said once */
 } replay;
+
+/* The report's file, for messages. */
+static const char *report_name(const replay *rp)
+{
+    return rp->o.report && strcmp(rp->o.report, "-") != 0 ? rp->o.report
+                                                          : "standard output";
+}
 
 /* One trace being replayed. */
 typedef struct trace_run {
@@ -139,7 +155,7 @@ static void trace_error(trace_run *t, int code, const char *fmt, ...)
     kev_strbuf_clear(&t->msg);
     kev_strbuf_vaddf(&t->msg, fmt, ap);
     va_end(ap);
-    kev_cli_error("replay", "%s", kev_strbuf_str(&t->msg));
+    kev_cli_error(rcmd.name, "%s", kev_strbuf_str(&t->msg));
     t->code = worse(t->code, code);
 }
 
@@ -199,7 +215,7 @@ static int check_names(const replay_opts *o, int nargs, char **args)
             kev_strbuf_clear(&b);
             trace_name(args[j], &b);
             if (strcmp(kev_strbuf_str(&a), kev_strbuf_str(&b)) == 0) {
-                kev_cli_error("replay", "%s and %s would share the golden %s/%s.%s.report",
+                kev_cli_error(rcmd.name, "%s and %s would share the golden %s/%s.%s.report",
                               args[i], args[j], o->expect_dir, kev_strbuf_str(&a),
                               kev_profile_name(o->world.profile));
                 rc = -1;
@@ -216,8 +232,15 @@ static int check_args(const replay_opts *o, int nargs, char **args)
 {
     const char *why = NULL;
     bool golden = o->expect || o->expect_dir;
+    const char *noun = rcmd.src ? rcmd.src->noun : "trace";
+    char none[64];
+    snprintf(none, sizeof none, "no %s given", noun);
     if (nargs < 1)
-        why = "no trace given";
+        why = none;
+    else if (rcmd.src && rcmd.src->single && nargs > 1)
+        why = "give exactly one";
+    else if (rcmd.src && o->salvage)
+        why = "--salvage reads damaged traces, not scenarios";
     else if (o->expect && o->expect_dir)
         why = "give --expect or --expect-dir, not both";
     else if (o->update && !golden)
@@ -226,14 +249,24 @@ static int check_args(const replay_opts *o, int nargs, char **args)
         why = "--expect compares one trace; use --expect-dir DIR for several";
     else if (golden && o->report && strcmp(o->report, "-") == 0)
         why = "with --expect, --expect-dir or --update, standard output carries the "
-              "verdicts: give --report a file";
+              "verdicts: give -o a file";
     else if ((o->junit && strcmp(o->junit, "-") == 0) ||
              (o->expect && strcmp(o->expect, "-") == 0))
         why = "--junit and --expect need a file name, not '-'";
     if (why) {
-        kev_cli_error("replay", "%s; see kevrr help replay", why);
+        kev_cli_error(rcmd.name, "%s; see kevrr help %s", why, rcmd.name);
         return -1;
     }
+    /* No output may be one of the traces (or the golden read): refused
+     * before anything is opened for writing. */
+    if (kev_cli_out_not_input(rcmd.name, o->report, args, (size_t)nargs) != 0 ||
+        kev_cli_out_not_input(rcmd.name, o->junit, args, (size_t)nargs) != 0 ||
+        (o->update && kev_cli_out_not_input(rcmd.name, o->expect, args, (size_t)nargs) != 0))
+        return -1;
+    if (o->expect && !o->update &&
+        (kev_cli_out_not_input(rcmd.name, o->report, (char *const *)&o->expect, 1) != 0 ||
+         kev_cli_out_not_input(rcmd.name, o->junit, (char *const *)&o->expect, 1) != 0))
+        return -1;
     return o->expect_dir ? check_names(o, nargs, args) : 0;
 }
 
@@ -242,17 +275,17 @@ static int parse_values(replay_opts *o, const char *profile, const char *recv,
                         const char *format, const char *from, const char *to)
 {
     uint64_t rb = 0;
-    if (profile && kev_cli_profile_parse("replay", profile, &o->world.profile) != 0)
+    if (profile && kev_cli_profile_parse(rcmd.name, profile, &o->world.profile) != 0)
         return -1;
     if (recv && (kev_cli_parse_u64(recv, &rb) != 0 || rb < KEV_MSG_HEADER_SIZE ||
                  rb > KEV_MAX_BATCH)) {
-        kev_cli_error("replay", "--recv-buffer '%s' is not in 24..65536", recv);
+        kev_cli_error(rcmd.name, "--recv-buffer '%s' is not in 24..65536", recv);
         return -1;
     }
     o->world.recv_buffer = (uint32_t)rb;
-    if (kev_cli_format_parse("replay", format, &o->json) != 0)
+    if (kev_cli_format_parse(rcmd.name, format, &o->json) != 0)
         return -1;
-    return kev_cli_range_parse("replay", from, to, &o->range);
+    return kev_cli_range_parse(rcmd.name, from, to, &o->range);
 }
 
 /* Parses argv into o; the traces end up in argv[1..1 + *nargs). Returns 0,
@@ -269,7 +302,8 @@ static int parse_args(replay_opts *o, int argc, char **argv, int *nargs)
                                 {"--to", &to, NULL, NULL},
                                 {"--until", &to, NULL, "--to"},
                                 {"--step", NULL, &o->step, NULL},
-                                {"--report", &o->report, NULL, NULL},
+                                {"-o", &o->report, NULL, NULL},
+                                {"--report", &o->report, NULL, "-o"},
                                 {"--format", &format, NULL, NULL},
                                 {"--expect", &o->expect, NULL, NULL},
                                 {"--expect-dir", &o->expect_dir, NULL, NULL},
@@ -278,8 +312,8 @@ static int parse_args(replay_opts *o, int argc, char **argv, int *nargs)
                                 {"--fail-on-defect", NULL, &o->fail_on_defect, NULL},
                                 {"--quiet", NULL, &o->quiet, NULL},
                                 {"-q", NULL, &o->quiet, NULL}};
-    int rc = kev_cli_parse("replay", argc, argv, opts, sizeof opts / sizeof opts[0],
-                           replay_usage, nargs);
+    int rc = kev_cli_parse(rcmd.name, argc, argv, opts, sizeof opts / sizeof opts[0],
+                           rcmd.usage, nargs);
     if (rc != 0)
         return rc;
     if (parse_values(o, profile, recv, format, from, to) != 0)
@@ -309,7 +343,7 @@ static void put_json(trace_run *t, const char *p, size_t n, const kev_rline *l)
     if (b->err)
         t->oom = true;
     else
-        fwrite(b->p, 1, b->len, t->rp->rf);
+        (void)kev_cli_fwrite(t->rp->rf, b->p, b->len);
 }
 
 /* A line goes to the report, the golden being rewritten and the
@@ -321,12 +355,12 @@ static void emit(trace_run *t, const char *p, size_t n, const kev_rline *l)
     if (rf && t->rp->o.json) {
         put_json(t, p, n, l);
     } else if (rf) {
-        fwrite(p, 1, n, rf);
-        putc('\n', rf);
+        (void)kev_cli_fwrite(rf, p, n);
+        (void)kev_cli_fwrite(rf, "\n", 1);
     }
     if (t->upd.f) {
-        fwrite(p, 1, n, t->upd.f);
-        putc('\n', t->upd.f);
+        (void)kev_cli_fwrite(t->upd.f, p, n);
+        (void)kev_cli_fwrite(t->upd.f, "\n", 1);
     }
     if (t->g)
         kev_golden_line(t->g, p, n);
@@ -376,9 +410,9 @@ static void pass_lines(trace_run *t, const char *p, size_t n)
     for (const char *q = p, *end = p + n; (q = memchr(q, '\n', (size_t)(end - q))); q++)
         t->lines++;
     if (t->rp->rf)
-        fwrite(p, 1, n, t->rp->rf);
+        (void)kev_cli_fwrite(t->rp->rf, p, n);
     if (t->upd.f)
-        fwrite(p, 1, n, t->upd.f);
+        (void)kev_cli_fwrite(t->upd.f, p, n);
 }
 
 /* The world's sink: cuts what it writes into lines. */
@@ -502,7 +536,7 @@ static bool reaches(const trace_run *t, const kev_cli_bound *b, const kev_trace_
 static void note_gap(trace_run *t, const kev_trace_rec *rec)
 {
     if (rec->index > t->next_index)
-        kev_cli_error("replay",
+        kev_cli_error(rcmd.name,
                       "%s: records %" PRIu64 "..%" PRIu64 " lost to damage; the "
                       "report numbers only the records fed, so its indexes shift",
                       t->path, t->next_index, rec->index - 1);
@@ -539,12 +573,12 @@ static void read_end(trace_run *t, int rc)
         trace_error(t, KEV_EXIT_INPUT, "%s: %s (the report stops there)", t->path,
                     kev_strbuf_str(&sb));
     else if (!cut)
-        kev_cli_error("replay",
+        kev_cli_error(rcmd.name,
                       "%s: %s; salvage: %" PRIu64 " member(s) skipped, the "
                       "records read replayed",
                       t->path, kev_strbuf_str(&sb), skipped);
     else
-        kev_cli_error("replay", "%s: %s; every record before it was replayed", t->path,
+        kev_cli_error(rcmd.name, "%s: %s; every record before it was replayed", t->path,
                       kev_strbuf_str(&sb));
     kev_strbuf_free(&sb);
 }
@@ -595,6 +629,16 @@ static int open_trace(trace_run *t)
 {
     int err;
     kev_trace_damage d;
+    if (rcmd.src) {
+        int code = KEV_EXIT_INPUT;
+        kev_strbuf why = KEV_STRBUF_INIT;
+        t->r = rcmd.src->open(rcmd.src->ctx, t->path, t->rp->o.salvage ? KEV_TRACE_SALVAGE : 0,
+                              &code, &why);
+        if (t->r == NULL)
+            trace_error(t, code, "%s", why.len ? kev_strbuf_str(&why) : "cannot open");
+        kev_strbuf_free(&why);
+        return t->r ? 0 : -1;
+    }
     t->r = kev_trace_open(t->path, t->rp->o.salvage ? KEV_TRACE_SALVAGE : 0, &err, &d);
     if (t->r != NULL)
         return 0;
@@ -629,7 +673,7 @@ static int open_golden(trace_run *t)
                         strerror(errno));
             return -1;
         }
-        if (kev_cli_out_open(&t->upd, "replay", t->golden) == 0)
+        if (kev_cli_out_open(&t->upd, rcmd.name, t->golden) == 0)
             return 0;
         t->upd.f = NULL;
         trace_error(t, KEV_EXIT_INTERNAL, "cannot write %s", t->golden);
@@ -731,7 +775,7 @@ static void update_end(trace_run *t)
 {
     bool failed = ferror(t->upd.f) != 0;
     bool keep = !failed && (t->code == KEV_EXIT_OK || t->code == KEV_EXIT_DEFECT);
-    if (kev_cli_out_close(&t->upd, "replay", keep) != 0 || failed)
+    if (kev_cli_out_close(&t->upd, rcmd.name, keep) != 0 || failed)
         trace_error(t, KEV_EXIT_INTERNAL, "cannot write %s", t->golden);
     else if (keep && !t->rp->o.quiet)
         printf("updated %s\n", t->golden);
@@ -745,7 +789,7 @@ static void trace_end(trace_run *t)
     if (t->rp->o.fail_on_defect && st->defects > 0) {
         kev_strbuf_clear(&t->msg);
         kev_strbuf_addf(&t->msg, "%" PRIu64 " defect(s) reported", st->defects);
-        kev_cli_error("replay", "%s: %s (--fail-on-defect)", t->path,
+        kev_cli_error(rcmd.name, "%s: %s (--fail-on-defect)", t->path,
                       kev_strbuf_str(&t->msg));
         t->code = worse(t->code, KEV_EXIT_DEFECT);
     }
@@ -828,10 +872,10 @@ static int junit_write(replay *rp)
 {
     kev_cli_out o;
     if (rp->junit.err) {
-        kev_cli_error("replay", "out of memory");
+        kev_cli_error(rcmd.name, "out of memory");
         return KEV_EXIT_INTERNAL;
     }
-    if (kev_cli_out_open(&o, "replay", rp->o.junit) != 0)
+    if (kev_cli_out_open(&o, rcmd.name, rp->o.junit) != 0)
         return KEV_EXIT_INTERNAL;
     fprintf(
         o.f,
@@ -843,8 +887,8 @@ static int junit_write(replay *rp)
     fputs(kev_strbuf_str(&rp->junit), o.f);
     fputs("  </testsuite>\n</testsuites>\n", o.f);
     bool failed = ferror(o.f) != 0;
-    if (kev_cli_out_close(&o, "replay", !failed) != 0 || failed) {
-        kev_cli_error("replay", "cannot write %s", rp->o.junit);
+    if (kev_cli_out_close(&o, rcmd.name, !failed) != 0 || failed) {
+        kev_cli_error(rcmd.name, "cannot write %s", rp->o.junit);
         return KEV_EXIT_INTERNAL;
     }
     return KEV_EXIT_OK;
@@ -855,7 +899,7 @@ static int junit_write(replay *rp)
 static void trace_free(trace_run *t)
 {
     if (t->upd.f)
-        kev_cli_out_close(&t->upd, "replay", false);
+        kev_cli_out_close(&t->upd, rcmd.name, false);
     kev_golden_free(t->g);
     kev_world_free(t->w);
     kev_trace_close(t->r);
@@ -875,14 +919,17 @@ static int replay_trace(replay *rp, const char *path)
     t.rp = rp;
     t.path = path;
     struct stat st;
-    if (strcmp(path, "-") != 0 && stat(path, &st) == 0)
+    if (rcmd.src == NULL && strcmp(path, "-") != 0 && stat(path, &st) == 0)
         t.file_size = (uint64_t)st.st_size;
     if (open_trace(&t) == 0 && open_golden(&t) == 0 && open_world(&t) == 0) {
         feed_all(&t);
         trace_end(&t);
     }
-    if (rp->rf && ferror(rp->rf))
-        trace_error(&t, KEV_EXIT_INTERNAL, "error writing the report");
+    if (rp->rf && ferror(rp->rf) && !rp->write_failed) {
+        rp->write_failed = true; /* said once, here, for the first trace it hit */
+        trace_error(&t, KEV_EXIT_INTERNAL, "cannot write %s: %s", report_name(rp),
+                    strerror(kev_cli_write_errno()));
+    }
     if (rp->o.junit)
         junit_case(rp, &t);
     int code = t.code;
@@ -902,7 +949,7 @@ static int report_open(replay *rp)
     rp->rf = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
     if (rp->rf != NULL)
         return 0;
-    kev_cli_error("replay", "cannot write %s: %s", path, strerror(errno));
+    kev_cli_error(rcmd.name, "cannot write %s: %s", path, strerror(errno));
     return KEV_EXIT_INTERNAL;
 }
 
@@ -910,16 +957,20 @@ static int report_close(replay *rp)
 {
     if (rp->rf == NULL)
         return KEV_EXIT_OK;
-    bool failed = ferror(rp->rf) != 0;
-    if (rp->rf == stdout ? fflush(stdout) != 0 : fclose(rp->rf) != 0)
-        failed = true;
-    if (failed)
-        kev_cli_error("replay", "error writing the report");
-    return failed ? KEV_EXIT_INTERNAL : KEV_EXIT_OK;
+    if (rp->write_failed) { /* said already */
+        if (rp->rf != stdout)
+            fclose(rp->rf);
+        return KEV_EXIT_INTERNAL;
+    }
+    return kev_cli_stream_close(rcmd.name, rp->rf, report_name(rp));
 }
 
-static int replay_cmd(int argc, char **argv)
+int kev_replay_main(const char *name, const char *usage, const kev_replay_src *src, int argc,
+                    char **argv)
 {
+    rcmd.name = name;
+    rcmd.usage = usage;
+    rcmd.src = src;
     replay rp;
     memset(&rp, 0, sizeof rp);
     kev_world_opts_init(&rp.o.world);
@@ -941,6 +992,11 @@ static int replay_cmd(int argc, char **argv)
         code = worse(code, junit_write(&rp));
     kev_strbuf_free(&rp.junit);
     return code;
+}
+
+static int replay_cmd(int argc, char **argv)
+{
+    return kev_replay_main("replay", replay_usage, NULL, argc, argv);
 }
 
 const kev_cmd kev_cmd_replay = {"replay", replay_cmd,

@@ -90,7 +90,7 @@ static int verify_one(const char *path, bool salvage)
         kev_strbuf_adds(&out, salvage ? "; salvage: nothing recovered\n" : "\n");
         exit_code = KEV_EXIT_NOT_WHOLE;
     }
-    fputs(kev_strbuf_str(&out), stdout);
+    (void)kev_cli_fwrite(stdout, out.p, out.len);
     kev_strbuf_free(&out);
     kev_trace_close(r);
     return exit_code;
@@ -112,10 +112,8 @@ static int verify(int argc, char **argv)
         int rc = verify_one(argv[i], salvage);
         exit_code = rc > exit_code ? rc : exit_code;
     }
-    if (fflush(stdout) != 0) {
-        kev_cli_error("verify", "error writing to standard output");
+    if (kev_cli_stream_close("verify", stdout, "standard output") != KEV_EXIT_OK)
         return KEV_EXIT_INTERNAL;
-    }
     return exit_code;
 }
 

@@ -56,7 +56,7 @@ expect_rc 0 "$kevrr" gen live.scn -o live.kev
 printf 'if lo0 flags 0x8049 media none\ninet lo0 127.0.0.1/8\n' >snap.txt
 n_live=$("$kevrr" info live.kev | awk '/^batches:/ { print $2 }')
 [ "$n_live" -ge 10 ] || fail "live.kev has $n_live batches"
-expect_rc 0 "$kevrr" replay live.kev --report replay.txt
+expect_rc 0 "$kevrr" replay live.kev -o replay.txt
 final_of replay.txt >replay.final
 
 start_daemon a --snapshot snap.txt --pidfile "$PWD/a.pid"

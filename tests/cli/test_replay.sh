@@ -75,11 +75,11 @@ printf 'attach en0\n' >plain.scn
 "$kevrr" replay plain.kev >plain.txt
 ! grep -q '^snapshot' plain.txt || fail "a trace without a snapshot got a snapshot section"
 
-# Several traces: one report after the other, into --report FILE.
-expect_rc 0 "$kevrr" replay --profile v963 --report both.txt boot.kev mix.kev
-[ ! -s out.txt ] || fail "--report FILE still wrote to stdout"
+# Several traces: one report after the other, into -o FILE.
+expect_rc 0 "$kevrr" replay --profile v963 -o both.txt boot.kev mix.kev
+[ ! -s out.txt ] || fail "-o FILE still wrote to stdout"
 cat replay.v963.txt replay.mix.v963.txt >both.want
-cmp -s both.want both.txt || fail "--report with two traces is not the two reports in order"
+cmp -s both.want both.txt || fail "-o with two traces is not the two reports in order"
 
 # ---- goldens --------------------------------------------------------------
 
@@ -347,13 +347,13 @@ has_text out.txt "defect D8 record-truncated"
 # ---- the progress bar -----------------------------------------------------
 
 if command -v script >/dev/null 2>&1; then
-    script -qc "'$kevrr' replay --report r.txt big.kev" /dev/null >bar.txt 2>&1 </dev/null
+    script -qc "'$kevrr' replay -o r.txt big.kev" /dev/null >bar.txt 2>&1 </dev/null
     grep -q "big.kev \[#*" bar.txt && grep -q "batches" bar.txt ||
         fail "no progress bar on a terminal: $(head -c 200 bar.txt)"
-    script -qc "'$kevrr' replay -q --report r.txt big.kev" /dev/null >bar.txt 2>&1 </dev/null
+    script -qc "'$kevrr' replay -q -o r.txt big.kev" /dev/null >bar.txt 2>&1 </dev/null
     ! grep -q "batches" bar.txt || fail "a progress bar with --quiet"
 fi
-"$kevrr" replay --report /dev/null big.kev 2>bar.txt
+"$kevrr" replay -o /dev/null big.kev 2>bar.txt
 [ ! -s bar.txt ] || fail "a progress bar when stderr is not a terminal"
 
 if [ "$failures" -ne 0 ]; then

@@ -105,7 +105,8 @@ int kev_trace_write_error(kev_trace_writer *w, uint64_t t_ns, int err,
 int kev_trace_flush(kev_trace_writer *w, bool sync);
 /* Writes the ISB (stop time `stop_ns`, the batch count), flushes, writes the
  * EOF member, and frees the writer. Returns 0 or the first error met by any
- * call on this writer. Accepts NULL. */
+ * call on this writer; with KEV_EIO, errno is the system's error of the
+ * write that failed (ENOSPC, EFBIG, ...). Accepts NULL. */
 int kev_trace_writer_close(kev_trace_writer *w, uint64_t stop_ns);
 /* Frees without writing the ISB or EOF member (what a crash leaves). */
 void kev_trace_writer_abandon(kev_trace_writer *w);
