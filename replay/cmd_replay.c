@@ -40,7 +40,9 @@ static const char replay_usage[] =
     "a golden report (--expect, --expect-dir), or rewrite the golden (--update).\n"
     "\n"
     "core:\n"
-    "  --profile P        hardened (default), v888 or v963\n"
+    "  --profile P|LIST|all  the core's profile: hardened (default), v888, v963,\n"
+    "                     ...; several, comma-separated, or all: each trace is\n"
+    "                     replayed under each, profile by profile\n"
     "  --ilp32            emulate 32-bit (i386) arithmetic and layouts\n"
     "  --recv-buffer N    receive buffer, 24..65536 (default: 1024 for v888/v963,\n"
     "                     65536 for hardened); a longer record is cut to it\n"
@@ -54,14 +56,17 @@ static const char replay_usage[] =
     "                     --until is its deprecated spelling\n"
     "  --step             after each batch, list the store (\"state after\")\n"
     "output:\n"
-    "  --report FILE      write the reports to FILE ('-': stdout; the default\n"
-    "                     without --expect, --expect-dir and --update)\n"
+    "  -o FILE            write the reports to FILE ('-': stdout; the default\n"
+    "                     without --expect, --expect-dir and --update);\n"
+    "                     --report is its deprecated spelling\n"
     "  --format F         text (default) or json: one object per report line\n"
-    "  --expect GOLDEN    compare the report with GOLDEN (one TRACE)\n"
-    "  --expect-dir DIR   compare each TRACE with DIR/NAME.PROFILE.report\n"
-    "                     (NAME: TRACE's file name without its extensions)\n"
+    "  --expect GOLDEN    compare the report with GOLDEN (one TRACE, one profile)\n"
+    "  --expect-dir DIR   compare each TRACE with DIR/NAME.PROFILE.report (NAME:\n"
+    "                     TRACE's file name without .kev, .pcapng, .pcap, .gz,\n"
+    "                     .bgz or .scn: cap.0.kev -> DIR/cap.0.v963.report)\n"
     "  --update           write the golden(s) instead of comparing\n"
-    "  --junit FILE       write a JUnit XML file: one test case per trace\n"
+    "  --junit FILE       write a JUnit XML file: one test suite per profile,\n"
+    "                     one test case per trace\n"
     "  --fail-on-defect   exit 4 when a defect is reported\n"
     "  -q, --quiet        no progress bar, no \"matches\" or \"updated\" lines\n"
     "  -h, --help         this help\n"
@@ -85,9 +90,13 @@ static struct {
 #define PROGRESS_WIDTH 30
 /* A JUnit failure quotes at most this much of the diff. */
 #define JUNIT_MAX_TEXT ((size_t)1 << 20)
+/* A --fail-on-defect failure names this many defects, then "...". */
+#define DEFECTS_NAMED 8u
 
 typedef struct replay_opts {
     kev_world_opts world;
+    kev_profile profiles[KEV_PROFILE__COUNT]; /* --profile LIST|all, in order */
+    size_t n_profiles;
     bool salvage, step, json, update, fail_on_defect, quiet;
     kev_cli_range range; /* --from, --to */
     const char *report, *expect, *expect_dir, *junit;
@@ -98,7 +107,11 @@ typedef struct replay {
     replay_opts o;
     FILE *rf;      /* the report's file (or stdout), or NULL: not written */
     bool progress; /* stderr is a terminal the bar may use */
-    kev_strbuf junit;
+    /* JUnit: one test suite per profile, in the order replayed. */
+    struct {
+        kev_strbuf cases;
+        unsigned tests, failures, errors;
+    } suite[KEV_PROFILE__COUNT];
     unsigned tests, failures, errors;
     bool write_failed; /* the report could not be written: said once */
 } replay;
@@ -131,6 +144,8 @@ typedef struct trace_run {
     bool bar;                /* the progress bar is drawn */
     int code;                /* exit code so far */
     kev_strbuf msg, verdict; /* for JUnit: the error, the divergence */
+    kev_strbuf defects;      /* the first DEFECTS_NAMED defects, named */
+    uint64_t n_defects;
 } trace_run;
 
 /* ---------------------------------------------------------------- helpers */
@@ -166,15 +181,30 @@ static char *dup_str(const char *s)
     return d ? memcpy(d, s, n) : NULL;
 }
 
-/* TRACE's last path component without its extensions ("stdin" for "-"). */
+/* TRACE's last path component without its trace extensions, which are
+ * taken off the end one by one (.kev, .pcapng, .pcap, .gz, .bgz, .scn): every
+ * other part stays, so that the names that tell traces apart keep doing so
+ * (capture's cap.0.kev and cap.1.kev: cap.0, cap.1; field.kev.gz: field).
+ * "stdin" for "-". */
 static void trace_name(const char *path, kev_strbuf *out)
 {
+    static const char *const exts[] = {".kev", ".pcapng", ".pcap", ".gz", ".bgz", ".scn"};
     const char *slash = strrchr(path, '/');
     const char *b = slash ? slash + 1 : path;
     if (strcmp(path, "-") == 0)
         b = "stdin";
-    const char *dot = b[0] ? strchr(b + 1, '.') : NULL;
-    kev_strbuf_add(out, b, dot ? (size_t)(dot - b) : strlen(b));
+    size_t n = strlen(b);
+    for (bool cut = true; cut;) {
+        cut = false;
+        for (size_t i = 0; i < sizeof exts / sizeof exts[0] && !cut; i++) {
+            size_t k = strlen(exts[i]);
+            if (n > k && memcmp(b + n - k, exts[i], k) == 0) {
+                n -= k;
+                cut = true;
+            }
+        }
+    }
+    kev_strbuf_add(out, b, n);
 }
 
 /* The golden of TRACE: --expect, or DIR/NAME.PROFILE.report; NULL when
@@ -217,7 +247,7 @@ static int check_names(const replay_opts *o, int nargs, char **args)
             if (strcmp(kev_strbuf_str(&a), kev_strbuf_str(&b)) == 0) {
                 kev_cli_error(rcmd.name, "%s and %s would share the golden %s/%s.%s.report",
                               args[i], args[j], o->expect_dir, kev_strbuf_str(&a),
-                              kev_profile_name(o->world.profile));
+                              kev_profile_name(o->profiles[0]));
                 rc = -1;
             }
         }
@@ -247,6 +277,8 @@ static int check_args(const replay_opts *o, int nargs, char **args)
         why = "--update needs --expect GOLDEN or --expect-dir DIR";
     else if (o->expect && nargs > 1)
         why = "--expect compares one trace; use --expect-dir DIR for several";
+    else if (o->expect && o->n_profiles > 1)
+        why = "--expect is one golden, for one profile; use --expect-dir DIR for several";
     else if (golden && o->report && strcmp(o->report, "-") == 0)
         why = "with --expect, --expect-dir or --update, standard output carries the "
               "verdicts: give -o a file";
@@ -275,8 +307,11 @@ static int parse_values(replay_opts *o, const char *profile, const char *recv,
                         const char *format, const char *from, const char *to)
 {
     uint64_t rb = 0;
-    if (profile && kev_cli_profile_parse(rcmd.name, profile, &o->world.profile) != 0)
+    o->profiles[0] = o->world.profile;
+    o->n_profiles = 1;
+    if (profile && kev_cli_profiles_parse(rcmd.name, profile, o->profiles, &o->n_profiles) != 0)
         return -1;
+    o->world.profile = o->profiles[0];
     if (recv && (kev_cli_parse_u64(recv, &rb) != 0 || rb < KEV_MSG_HEADER_SIZE ||
                  rb > KEV_MAX_BATCH)) {
         kev_cli_error(rcmd.name, "--recv-buffer '%s' is not in 24..65536", recv);
@@ -690,12 +725,27 @@ static int open_golden(trace_run *t)
     return -1;
 }
 
+/* A finding: the first defects are named for --fail-on-defect ("D5
+ * name-unterminated at batch 3 event 0"). */
+static void on_finding(void *ctx, const kev_finding *f)
+{
+    trace_run *t = ctx;
+    if (f->kind != KEV_FINDING_DEFECT || t->n_defects++ >= DEFECTS_NAMED)
+        return;
+    kev_strbuf_addf(&t->defects, "%sD%d %s at batch %" PRIu64 " event %" PRIu32,
+                    t->n_defects > 1 ? ", " : "", f->defect, f->code, f->batch, f->event);
+}
+
 /* A fresh world reporting to on_line, with the trace's snapshot loaded. */
 static int open_world(trace_run *t)
 {
     kev_world_opts wo = t->rp->o.world;
     wo.sink.write = sink_write;
     wo.sink.ctx = t;
+    if (t->rp->o.fail_on_defect && wo.on_finding == NULL) {
+        wo.on_finding = on_finding;
+        wo.finding_ctx = t;
+    }
     if ((t->w = kev_world_new(&wo)) == NULL) {
         trace_error(t, KEV_EXIT_INTERNAL, "out of memory");
         return -1;
@@ -788,7 +838,9 @@ static void trace_end(trace_run *t)
     const kev_world_stats *st = kev_world_stats_get(t->w);
     if (t->rp->o.fail_on_defect && st->defects > 0) {
         kev_strbuf_clear(&t->msg);
-        kev_strbuf_addf(&t->msg, "%" PRIu64 " defect(s) reported", st->defects);
+        kev_strbuf_addf(&t->msg, "%" PRIu64 " defect%s reported: %s%s", st->defects,
+                        st->defects == 1 ? "" : "s", kev_strbuf_str(&t->defects),
+                        st->defects > DEFECTS_NAMED ? ", ..." : "");
         kev_cli_error(rcmd.name, "%s: %s (--fail-on-defect)", t->path,
                       kev_strbuf_str(&t->msg));
         t->code = worse(t->code, KEV_EXIT_DEFECT);
@@ -844,8 +896,10 @@ static void xml_text(kev_strbuf *out, const char *s, size_t n, bool attr)
  * in its text) or, with --fail-on-defect, for defects. */
 static void junit_case(replay *rp, const trace_run *t)
 {
-    kev_strbuf *j = &rp->junit;
+    size_t p = (size_t)rp->o.world.profile;
+    kev_strbuf *j = &rp->suite[p].cases;
     rp->tests++;
+    rp->suite[p].tests++;
     kev_strbuf_adds(j, "    <testcase name=\"");
     xml_text(j, t->path, strlen(t->path), true);
     kev_strbuf_addf(j, "\" classname=\"%s\"", kev_profile_name(rp->o.world.profile));
@@ -857,6 +911,8 @@ static void junit_case(replay *rp, const trace_run *t)
     const char *tag = error ? "error" : "failure";
     rp->errors += error;
     rp->failures += !error;
+    rp->suite[p].errors += error;
+    rp->suite[p].failures += !error;
     kev_strbuf_addf(j, ">\n      <%s message=\"", tag);
     xml_text(j, t->msg.p ? t->msg.p : "", t->msg.len, true);
     kev_strbuf_adds(j, "\">");
@@ -868,30 +924,42 @@ static void junit_case(replay *rp, const trace_run *t)
     kev_strbuf_addf(j, "</%s>\n    </testcase>\n", tag);
 }
 
+/* The JUnit file: <testsuites name="kevrr CMD"> holding one <testsuite>
+ * per profile, named by the profile, in the order replayed. */
 static int junit_write(replay *rp)
 {
     kev_cli_out o;
-    if (rp->junit.err) {
+    kev_strbuf x = KEV_STRBUF_INIT;
+    kev_strbuf_addf(&x,
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<testsuites name=\"kevrr %s\" tests=\"%u\" failures=\"%u\" "
+                    "errors=\"%u\">\n",
+                    rcmd.name, rp->tests, rp->failures, rp->errors);
+    for (size_t i = 0; i < rp->o.n_profiles; i++) {
+        size_t p = (size_t)rp->o.profiles[i];
+        kev_strbuf_addf(&x,
+                        "  <testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" "
+                        "errors=\"%u\" skipped=\"0\">\n",
+                        kev_profile_name(rp->o.profiles[i]), rp->suite[p].tests,
+                        rp->suite[p].failures, rp->suite[p].errors);
+        kev_strbuf_add(&x, rp->suite[p].cases.p, rp->suite[p].cases.len);
+        kev_strbuf_adds(&x, "  </testsuite>\n");
+        if (rp->suite[p].cases.err)
+            x.err = rp->suite[p].cases.err;
+    }
+    kev_strbuf_adds(&x, "</testsuites>\n");
+    if (x.err) {
+        kev_strbuf_free(&x);
         kev_cli_error(rcmd.name, "out of memory");
         return KEV_EXIT_INTERNAL;
     }
-    if (kev_cli_out_open(&o, rcmd.name, rp->o.junit) != 0)
-        return KEV_EXIT_INTERNAL;
-    fprintf(
-        o.f,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<testsuites name=\"kevrr replay\" tests=\"%u\" failures=\"%u\" errors=\"%u\">\n"
-        "  <testsuite name=\"kevrr replay\" tests=\"%u\" failures=\"%u\" errors=\"%u\" "
-        "skipped=\"0\">\n",
-        rp->tests, rp->failures, rp->errors, rp->tests, rp->failures, rp->errors);
-    fputs(kev_strbuf_str(&rp->junit), o.f);
-    fputs("  </testsuite>\n</testsuites>\n", o.f);
-    bool failed = ferror(o.f) != 0;
-    if (kev_cli_out_close(&o, rcmd.name, !failed) != 0 || failed) {
-        kev_cli_error(rcmd.name, "cannot write %s", rp->o.junit);
-        return KEV_EXIT_INTERNAL;
+    int code = kev_cli_out_open(&o, rcmd.name, rp->o.junit);
+    if (code == KEV_EXIT_OK) {
+        (void)kev_cli_fwrite(o.f, x.p, x.len);
+        code = kev_cli_out_close(&o, rcmd.name, true);
     }
-    return KEV_EXIT_OK;
+    kev_strbuf_free(&x);
+    return code;
 }
 
 /* ---------------------------------------------------------------- command */
@@ -909,6 +977,7 @@ static void trace_free(trace_run *t)
     kev_strbuf_free(&t->step);
     kev_strbuf_free(&t->msg);
     kev_strbuf_free(&t->verdict);
+    kev_strbuf_free(&t->defects);
 }
 
 /* Replays one trace; returns its exit code. */
@@ -983,14 +1052,19 @@ int kev_replay_main(const char *name, const char *usage, const kev_replay_src *s
     /* No bar when the report itself goes to the same terminal. */
     rp.progress =
         !rp.o.quiet && isatty(STDERR_FILENO) && !(rp.rf == stdout && isatty(STDOUT_FILENO));
-    for (int i = 1; i <= nargs; i++) {
-        code = worse(code, replay_trace(&rp, argv[i]));
-        fflush(stdout);
+    /* Each profile in turn, each trace under it: a fresh world each time. */
+    for (size_t k = 0; k < rp.o.n_profiles; k++) {
+        rp.o.world.profile = rp.o.profiles[k];
+        for (int i = 1; i <= nargs; i++) {
+            code = worse(code, replay_trace(&rp, argv[i]));
+            fflush(stdout);
+        }
     }
     code = worse(code, report_close(&rp));
     if (rp.o.junit)
         code = worse(code, junit_write(&rp));
-    kev_strbuf_free(&rp.junit);
+    for (size_t p = 0; p < KEV_PROFILE__COUNT; p++)
+        kev_strbuf_free(&rp.suite[p].cases);
     return code;
 }
 
