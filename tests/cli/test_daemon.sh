@@ -43,7 +43,7 @@ inet6 add en0 fe80::1/64 flags 0x4 mac 00:11:22:33:44:55
 lqm en0 50
 at +1s
 attach utun0
-inet add utun0 10.8.0.2/32 dest 10.8.0.1
+inet add utun0 10.8.0.2/32 peer 10.8.0.1
 raw 00000000
 link off en0
 lqm en0 10

@@ -162,6 +162,23 @@ for cmd in run replay gen info dump verify cut merge export import capture send 
     has_text out.txt "usage: kevrr $cmd"
 done
 
+# ---- scenario kernel lines: checked by gen and run, with the file's line ---
+printf '# two interfaces\nkernel if en0 up\nkernel if en1 media actve\nattach en0\n' >k.scn
+expect_rc 3 "$kevrr" gen k.scn -o k.kev
+has_line err.txt 'kevrr gen: k.scn: line 3: kernel: if: media "actve" is not none, unknown, inactive or active'
+[ -e k.kev ] && fail "gen of a bad kernel line left k.kev"
+expect_rc 3 "$kevrr" run k.scn
+has_line err.txt 'kevrr run: k.scn: line 3: kernel: if: media "actve" is not none, unknown, inactive or active'
+[ -s out.txt ] && fail "run of a bad kernel line printed a report"
+# One keyword, peer; dest and dst read the same.
+printf 'kernel if utun0 p2p\nkernel inet6 utun0 fd00::1/128 peer fd00::2\ninet add utun0 10.0.0.1/32 peer 10.0.0.2\n' >p1.scn
+printf 'kernel if utun0 p2p\nkernel inet6 utun0 fd00::1/128 dst fd00::2\ninet add utun0 10.0.0.1/32 dest 10.0.0.2\n' >p2.scn
+expect_rc 0 "$kevrr" gen p1.scn -o p1.kev
+expect_rc 0 "$kevrr" gen p2.scn -o p2.kev
+cmp -s <("$kevrr" replay p1.kev) <("$kevrr" replay p2.kev) || fail "peer and dest/dst replay differently"
+"$kevrr" replay p1.kev | grep -q "inet6 utun0 fd00::1/128 flags 0x0 peer fd00::2" ||
+    fail "the report does not write the IPv6 peer as peer"
+
 # ---- profiles come from the core's table ---------------------------------
 expect_rc 2 "$kevrr" replay --profile v999 t.kev
 has_text err.txt "kevrr replay: unknown profile 'v999' (hardened, v888, v963"
