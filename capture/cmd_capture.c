@@ -234,7 +234,6 @@ static int capture_parse(int argc, char **argv, capture_opts *o)
     const char *v[9] = {NULL};
     const kev_cli_opt opts[] = {
         {"-i", &o->source, NULL, NULL},    {"-o", &o->file, NULL, NULL},
-        {"-w", &o->file, NULL, "-o"},
         {"-C", &v[0], NULL, NULL},         {"-G", &v[1], NULL, NULL},
         {"-W", &v[2], NULL, NULL},         {"-c", &v[3], NULL, NULL},
         {"--duration", &v[4], NULL, NULL}, {"--flush-interval", &v[5], NULL, NULL},
@@ -242,6 +241,7 @@ static int capture_parse(int argc, char **argv, capture_opts *o)
         {"--level", &v[8], NULL, NULL},    {"--comment", &o->comment, NULL, NULL},
         {"-Z", &o->user, NULL, NULL},      {"--fsync", NULL, &o->fsync, NULL},
         {"-q", NULL, &o->quiet, NULL},     {"--quiet", NULL, &o->quiet, NULL},
+        {"-w", &o->file, NULL, "-o"}, /* tcpdump's spelling, deprecated here */
     };
     int nargs, prc = kev_cli_parse("capture", argc, argv, opts, sizeof opts / sizeof opts[0],
                                    capture_usage, &nargs);

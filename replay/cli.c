@@ -89,7 +89,8 @@ bool kev_cli_looks_like_trace(const char *text, size_t len)
 {
     static const unsigned char shb[4] = {0x0a, 0x0d, 0x0d, 0x0a};
     const unsigned char *p = (const unsigned char *)text;
-    return (len >= 2 && p[0] == 0x1f && p[1] == 0x8b) || (len >= 4 && memcmp(p, shb, 4) == 0);
+    return (len >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||
+           (len >= 4 && memcmp(p, shb, 4) == 0);
 }
 
 int kev_cli_scenario_check(const char *cmd, const char *path, const char *text, size_t len)
@@ -511,7 +512,8 @@ void kev_cli_container_count(const kev_trace_reader *r, kev_strbuf *out)
     if (kind == KEV_TC_BGZF)
         kev_strbuf_addf(out, ", %" PRIu64 " member%s", members, members == 1 ? "" : "s");
     else if (kind == KEV_TC_GZIP)
-        kev_strbuf_addf(out, ", %" PRIu64 " gzip stream%s", streams, streams == 1 ? "" : "s");
+        kev_strbuf_addf(out, ", %" PRIu64 " gzip stream%s", streams,
+                        streams == 1 ? "" : "s");
     else
         kev_strbuf_adds(out, ", uncompressed pcapng");
 }

@@ -56,8 +56,8 @@ char *kev_cli_read_file(const char *path, size_t cap, size_t *len);
  * to `f`, the same bytes gen writes. Returns 0, or a KEV_E* code: a scenario
  * that does not compile (*scenario_error, "line N: ..." in `err`), or a
  * write error. */
-int kev_gen_trace(FILE *f, const char *text, size_t len, const char *source, kev_strbuf *err,
-                  bool *scenario_error);
+int kev_gen_trace(FILE *f, const char *text, size_t len, const char *source,
+                  kev_strbuf *err, bool *scenario_error);
 
 /* Refuses a trace given where a scenario is expected (its first bytes are
  * gzip's or pcapng's): "kevrr CMD: PATH: a trace, not a scenario: kevrr

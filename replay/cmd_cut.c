@@ -168,8 +168,10 @@ static int cut(int argc, char **argv)
      * in it: say so first. */
     struct stat st;
     if (stat(argv[1], &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
-        kev_cli_error("cut", "%s is a FIFO: cut seeks, so it reads a file (copy the trace "
-                             "to one first, or use kevrr dump --from/--to)", argv[1]);
+        kev_cli_error("cut",
+                      "%s is a FIFO: cut seeks, so it reads a file (copy the trace "
+                      "to one first, or use kevrr dump --from/--to)",
+                      argv[1]);
         return KEV_EXIT_USAGE;
     }
     kev_trace_reader *r = kev_cli_trace_open("cut", argv[1], 0);

@@ -127,7 +127,8 @@ static int dump_start(kev_trace_reader *r, const kev_cli_bound *from, uint64_t *
     if (rc <= 0)
         return rc;
     *t0 = rec->t_ns;
-    if (from->kind == KEV_BOUND_NONE || kev_cli_bound_reached(from, *t0, rec->index, rec->t_ns))
+    if (from->kind == KEV_BOUND_NONE ||
+        kev_cli_bound_reached(from, *t0, rec->index, rec->t_ns))
         return 1;
     rc = from->kind == KEV_BOUND_INDEX ? kev_trace_seek_batch(r, from->v)
                                        : kev_trace_seek_time(r, bound_time(from, *t0));

@@ -58,8 +58,8 @@ typedef struct export_ctx {
     kev_cli_range range; /* --from, --to */
     bool have_first;
     uint64_t first_t; /* the trace's first record's time (+DURATION bounds) */
-    const char *dir; /* NULL: no single-batch files */
-    char *path;      /* DIR/batch-NNNNNN.bin, built per file */
+    const char *dir;  /* NULL: no single-batch files */
+    char *path;       /* DIR/batch-NNNNNN.bin, built per file */
     size_t path_cap;
     kev_cli_out multi; /* multi.f NULL: no multi-batch file */
     kev_fuzzin_enc enc;
@@ -221,12 +221,13 @@ static int export_all(export_ctx *x, kev_trace_reader *r)
             x->first_t = rec.t_ns;
         x->have_first = true;
         stopped = kev_cli_bound_reached(&x->range.to, x->first_t, rec.index, rec.t_ns);
-        if (!stopped && (x->range.from.kind == KEV_BOUND_NONE ||
-                         kev_cli_bound_reached(&x->range.from, x->first_t, rec.index,
-                                               rec.t_ns)))
+        if (!stopped &&
+            (x->range.from.kind == KEV_BOUND_NONE ||
+             kev_cli_bound_reached(&x->range.from, x->first_t, rec.index, rec.t_ns)))
             exit_code = export_record(x, &rec);
     }
-    if (exit_code == KEV_EXIT_OK && !stopped && !kev_cli_trace_end_ok("export", x->trace, r))
+    if (exit_code == KEV_EXIT_OK && !stopped &&
+        !kev_cli_trace_end_ok("export", x->trace, r))
         exit_code = KEV_EXIT_INPUT;
     if (x->notes > EXPORT_MAX_NOTES)
         fprintf(stderr, "kevrr export: %s: %" PRIu64 " more notes not shown\n", x->trace,
@@ -319,7 +320,7 @@ static int export_cmd(int argc, char **argv)
     const char *multi = old ? old : multi_flag ? out : NULL;
     if (nargs != 1 || (dir == NULL && multi == NULL)) {
         kev_cli_error("export", "%s; see kevrr help export",
-                      nargs != 1         ? "give exactly one trace"
+                      nargs != 1           ? "give exactly one trace"
                       : multi_flag && !old ? "no output: --multi -o FILE"
                                            : "no output: -o DIR or --multi -o FILE");
         return KEV_EXIT_USAGE;

@@ -138,8 +138,8 @@ static int gen_check(const char *input, const char *text, size_t len)
     return rc == 0 ? KEV_EXIT_OK : rc == KEV_ENOMEM ? KEV_EXIT_INTERNAL : KEV_EXIT_INPUT;
 }
 
-int kev_gen_trace(FILE *f, const char *text, size_t len, const char *source, kev_strbuf *err,
-                  bool *scenario_error)
+int kev_gen_trace(FILE *f, const char *text, size_t len, const char *source,
+                  kev_strbuf *err, bool *scenario_error)
 {
     int rc = gen_compile_check(text, len, err);
     *scenario_error = rc != 0 && rc != KEV_ENOMEM;

@@ -180,7 +180,8 @@ static int put_record(import_ctx *x, const char *path, const uint8_t *data, uint
     }
     if (rc != 0) {
         kev_cli_trace_write_failed(rc);
-        kev_cli_error("import", "cannot write %s: %s", kev_cli_out_name(x->out), kev_cli_write_strerror(rc));
+        kev_cli_error("import", "cannot write %s: %s", kev_cli_out_name(x->out),
+                      kev_cli_write_strerror(rc));
         return KEV_EXIT_INTERNAL;
     }
     x->records++;
@@ -337,7 +338,8 @@ static int out_check(const char *out, char **inputs, int n)
         return -1;
     for (int i = 0; i < n; i++) {
         struct stat st;
-        if (strcmp(inputs[i], "-") == 0 || stat(inputs[i], &st) != 0 || !S_ISDIR(st.st_mode))
+        if (strcmp(inputs[i], "-") == 0 || stat(inputs[i], &st) != 0 ||
+            !S_ISDIR(st.st_mode))
             continue;
         size_t k;
         int rc;
@@ -423,7 +425,8 @@ static int import_write(import_ctx *x, FILE *f, char **inputs, int n)
     x->w = source ? kev_trace_writer_open(f, &meta, &err) : NULL;
     free(source);
     if (x->w == NULL) {
-        kev_cli_error("import", "cannot write %s: %s", kev_cli_out_name(x->out), kev_strerror(err));
+        kev_cli_error("import", "cannot write %s: %s", kev_cli_out_name(x->out),
+                      kev_strerror(err));
         return KEV_EXIT_INTERNAL;
     }
     x->last_ns = x->t0;
@@ -435,7 +438,8 @@ static int import_write(import_ctx *x, FILE *f, char **inputs, int n)
         return rc;
     }
     if ((err = kev_cli_trace_close(x->w, x->last_ns)) != 0) {
-        kev_cli_error("import", "cannot write %s: %s", kev_cli_out_name(x->out), kev_cli_write_strerror(err));
+        kev_cli_error("import", "cannot write %s: %s", kev_cli_out_name(x->out),
+                      kev_cli_write_strerror(err));
         return KEV_EXIT_INTERNAL;
     }
     return KEV_EXIT_OK;

@@ -460,8 +460,8 @@ static void put_end(info_out *o, const kev_trace_reader *r)
             kev_strbuf_addf(&o->sb, "%" PRIu64 " records, stop %s (%s)\n", count, t.secs,
                             t.utc);
         else
-            kev_strbuf_adds(&o->sb, indexed ? "none (the capture was not closed)\n"
-                                            : "none\n");
+            kev_strbuf_adds(&o->sb,
+                            indexed ? "none (the capture was not closed)\n" : "none\n");
     }
     const kev_trace_damage *d = kev_trace_end(r, NULL);
     if (o->json) {

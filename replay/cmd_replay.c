@@ -293,7 +293,8 @@ static int check_args(const replay_opts *o, int nargs, char **args)
      * before anything is opened for writing. */
     if (kev_cli_out_not_input(rcmd.name, o->report, args, (size_t)nargs) != 0 ||
         kev_cli_out_not_input(rcmd.name, o->junit, args, (size_t)nargs) != 0 ||
-        (o->update && kev_cli_out_not_input(rcmd.name, o->expect, args, (size_t)nargs) != 0))
+        (o->update &&
+         kev_cli_out_not_input(rcmd.name, o->expect, args, (size_t)nargs) != 0))
         return -1;
     if (o->expect && !o->update &&
         (kev_cli_out_not_input(rcmd.name, o->report, (char *const *)&o->expect, 1) != 0 ||
@@ -309,7 +310,8 @@ static int parse_values(replay_opts *o, const char *profile, const char *recv,
     uint64_t rb = 0;
     o->profiles[0] = o->world.profile;
     o->n_profiles = 1;
-    if (profile && kev_cli_profiles_parse(rcmd.name, profile, o->profiles, &o->n_profiles) != 0)
+    if (profile &&
+        kev_cli_profiles_parse(rcmd.name, profile, o->profiles, &o->n_profiles) != 0)
         return -1;
     o->world.profile = o->profiles[0];
     if (recv && (kev_cli_parse_u64(recv, &rb) != 0 || rb < KEV_MSG_HEADER_SIZE ||
@@ -667,8 +669,8 @@ static int open_trace(trace_run *t)
     if (rcmd.src) {
         int code = KEV_EXIT_INPUT;
         kev_strbuf why = KEV_STRBUF_INIT;
-        t->r = rcmd.src->open(rcmd.src->ctx, t->path, t->rp->o.salvage ? KEV_TRACE_SALVAGE : 0,
-                              &code, &why);
+        t->r = rcmd.src->open(rcmd.src->ctx, t->path,
+                              t->rp->o.salvage ? KEV_TRACE_SALVAGE : 0, &code, &why);
         if (t->r == NULL)
             trace_error(t, code, "%s", why.len ? kev_strbuf_str(&why) : "cannot open");
         kev_strbuf_free(&why);
@@ -1034,8 +1036,8 @@ static int report_close(replay *rp)
     return kev_cli_stream_close(rcmd.name, rp->rf, report_name(rp));
 }
 
-int kev_replay_main(const char *name, const char *usage, const kev_replay_src *src, int argc,
-                    char **argv)
+int kev_replay_main(const char *name, const char *usage, const kev_replay_src *src,
+                    int argc, char **argv)
 {
     rcmd.name = name;
     rcmd.usage = usage;

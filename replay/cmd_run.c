@@ -66,15 +66,16 @@ static int compile(run_src *src, const char *path, kev_strbuf *msg)
     }
     if (kev_cli_looks_like_trace(text, len)) {
         free(text);
-        kev_strbuf_addf(msg, "%s: a trace, not a scenario: kevrr replay reads traces", path);
+        kev_strbuf_addf(msg, "%s: a trace, not a scenario: kevrr replay reads traces",
+                        path);
         return KEV_EXIT_INPUT;
     }
     int code = KEV_EXIT_OK;
     bool scn_err = false;
     kev_strbuf err = KEV_STRBUF_INIT;
     src->trace = tmpfile();
-    int rc = src->trace ? kev_gen_trace(src->trace, text, len, "run", &err, &scn_err)
-                        : KEV_EIO;
+    int rc =
+        src->trace ? kev_gen_trace(src->trace, text, len, "run", &err, &scn_err) : KEV_EIO;
     if (src->trace == NULL) {
         kev_strbuf_addf(msg, "cannot create a temporary file: %s", strerror(errno));
         code = KEV_EXIT_INTERNAL;

@@ -24,7 +24,7 @@ typedef struct kev_replay_src {
 
 /* Runs the engine as command `name` with the help text `usage`; `src` NULL
  * reads trace files. Returns the exit code. */
-int kev_replay_main(const char *name, const char *usage, const kev_replay_src *src, int argc,
-                    char **argv);
+int kev_replay_main(const char *name, const char *usage, const kev_replay_src *src,
+                    int argc, char **argv);
 
 #endif

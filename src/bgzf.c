@@ -314,9 +314,9 @@ struct kev_bgzf_reader {
     uint64_t skip_to;  /* stream chunks before this index are skipped */
     z_stream gz;       /* gzip: the inflater, with its header and trailer */
     bool gz_init, gz_in_stream;
-    uint64_t streams;   /* gzip streams begun */
-    uint64_t gz_at;     /* file offset of the current gzip stream */
-    uint64_t data_pos;  /* stream data handed out so far (chunks' offsets) */
+    uint64_t streams;  /* gzip streams begun */
+    uint64_t gz_at;    /* file offset of the current gzip stream */
+    uint64_t data_pos; /* stream data handed out so far (chunks' offsets) */
 };
 
 static void ahead_stop(kev_bgzf_reader *r);

@@ -1147,11 +1147,14 @@ static int inet_nopeer(snap_ctx *c, void *o, span v)
 }
 
 static const opt_row inet_rows[] = {
-    {"peer", true, inet_peer},       {"mask", true, inet_mask},
-    {"noaddr", false, inet_noaddr},  {"nomask", false, inet_nomask},
+    {"peer", true, inet_peer},
+    {"mask", true, inet_mask},
+    {"noaddr", false, inet_noaddr},
+    {"nomask", false, inet_nomask},
     {"nopeer", false, inet_nopeer},
     /* Other spellings of peer, kept: the scenario's dest, inet6's dst. */
-    {"dest", true, inet_peer},       {"dst", true, inet_peer},
+    {"dest", true, inet_peer},
+    {"dst", true, inet_peer},
 };
 
 /* The address token of an inet line: A.B.C.D or A.B.C.D/LEN. */
@@ -1265,11 +1268,15 @@ static int inet6_flagsfail(snap_ctx *c, void *o, span v)
 }
 
 static const opt_row inet6_rows[] = {
-    {"flags", true, inet6_flags},     {"peer", true, inet6_dst},
+    {"flags", true, inet6_flags},
+    {"peer", true, inet6_dst},
     /* Older spellings of peer, kept. */
-    {"dst", true, inet6_dst},         {"dest", true, inet6_dst},
-    {"mask", true, inet6_mask},       {"noaddr", false, inet6_noaddr},
-    {"nomask", false, inet6_nomask},  {"flagsfail", false, inet6_flagsfail},
+    {"dst", true, inet6_dst},
+    {"dest", true, inet6_dst},
+    {"mask", true, inet6_mask},
+    {"noaddr", false, inet6_noaddr},
+    {"nomask", false, inet6_nomask},
+    {"flagsfail", false, inet6_flagsfail},
 };
 
 /* The address token of an inet6 line: ADDR or ADDR/LEN. */

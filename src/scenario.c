@@ -657,9 +657,9 @@ static int parse_opts(scn *s, size_t i, unsigned allowed, kev_fields *f, rec_opt
         if (d == NULL)
             return fail(s, KEV_EFORMAT, "unknown option " TOKF, TOKA(k));
         if (o->seen & d->bit)
-            return fail(s, KEV_EFORMAT, "duplicate option " TOKF "%s", TOKA(k),
-                        d->bit & (O_DEST4 | O_DEST6) ? " (peer, dest and dst are one option)"
-                                                     : "");
+            return fail(
+                s, KEV_EFORMAT, "duplicate option " TOKF "%s", TOKA(k),
+                d->bit & (O_DEST4 | O_DEST6) ? " (peer, dest and dst are one option)" : "");
         if (i + 1 >= s->ntok)
             return fail(s, KEV_EFORMAT, "option " TOKF " needs a value", TOKA(k));
         o->seen |= d->bit;

@@ -20,11 +20,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kev_bgzf.h"
@@ -172,8 +172,8 @@ static int fail(kev_trace_reader *r, kev_trace_status st, const char *fmt, ...)
                      (unsigned long long)r->block, (unsigned long long)r->at.member,
                      (unsigned long long)r->at.offset, r->at.data_off);
     else /* a chunk's offset is where its data starts in the stream */
-        n = snprintf(d->message, sizeof d->message, "block %llu at offset %llu%s: ",
-                     (unsigned long long)r->block,
+        n = snprintf(d->message, sizeof d->message,
+                     "block %llu at offset %llu%s: ", (unsigned long long)r->block,
                      (unsigned long long)(r->at.offset + r->at.data_off),
                      r->kind == KEV_TC_GZIP ? " of the gzip data" : "");
     va_start(ap, fmt);
@@ -731,9 +731,9 @@ static int foreign_linktype(kev_trace_reader *r, uint16_t linktype)
     static const struct {
         uint16_t type;
         const char *name;
-    } known[] = {{0, "BSD loopback"}, {1, "Ethernet"},         {101, "raw IP"},
-                 {105, "802.11"},     {113, "Linux cooked"},   {127, "802.11 radiotap"},
-                 {228, "IPv4"},       {229, "IPv6"},           {276, "Linux cooked v2"}};
+    } known[] = {{0, "BSD loopback"}, {1, "Ethernet"},       {101, "raw IP"},
+                 {105, "802.11"},     {113, "Linux cooked"}, {127, "802.11 radiotap"},
+                 {228, "IPv4"},       {229, "IPv6"},         {276, "Linux cooked v2"}};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (known[i].type == linktype)
             return fail(r, KEV_TS_BAD_LINKTYPE,

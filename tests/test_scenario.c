@@ -1063,8 +1063,9 @@ KEV_TEST(docs_example)
  * line in the message, so gen and run refuse what replay could not load. */
 KEV_TEST(kernel_lines_checked)
 {
-    run_fail("kernel if en0 up\n\nkernel if en1 media actve\nattach en0\n", KEV_EFORMAT,
-             "line 3: kernel: if: media \"actve\" is not none, unknown, inactive or active");
+    run_fail(
+        "kernel if en0 up\n\nkernel if en1 media actve\nattach en0\n", KEV_EFORMAT,
+        "line 3: kernel: if: media \"actve\" is not none, unknown, inactive or active");
     run_fail("# no interface yet\nkernel inet en0 10.0.0.1/8\n", KEV_EFORMAT,
              "line 2: kernel: inet: no interface en0 (an if line must define it first)");
     run_fail("kernel if en0\nkernel if en0\n", KEV_EFORMAT,

@@ -1593,7 +1593,6 @@ KEV_TEST(seek_refused_on_stdin)
     rm(path);
 }
 
-
 /* ---- other containers: plain pcapng, gzip, bgzip --------------------------- */
 
 /* A trace of 1000 batches and an error, and its pcapng data as zcat sees
@@ -1603,8 +1602,8 @@ static uint8_t *plain_trace(xtrace *x, char **path, size_t *raw_len)
 {
     uint64_t seed = 23;
     for (size_t i = 0; i + 1 < PLAIN_N; i++)
-        x_add_batch(x, seek_t0 + i * 1000, (uint32_t)(40 + i % 400), (uint32_t)(40 + i % 400),
-                    &seed);
+        x_add_batch(x, seek_t0 + i * 1000, (uint32_t)(40 + i % 400),
+                    (uint32_t)(40 + i % 400), &seed);
     x_add_error(x, seek_t0 + (PLAIN_N - 1) * 1000, 35, "EAGAIN");
     *path = tmp_path();
     write_trace(*path, NULL, x, 100, seek_t0 + 2000 * 1000);
@@ -1628,8 +1627,8 @@ static void gzip_streams(const char *path, const uint8_t *data, size_t n,
         size_t end = k < ncuts ? cuts[k] : n;
         z_stream z;
         memset(&z, 0, sizeof z);
-        ASSERT_EQ_INT(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
-                      Z_OK);
+        ASSERT_EQ_INT(
+            deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
         z.next_in = (Bytef *)(uintptr_t)(data + at);
         z.avail_in = (uInt)(end - at);
         z.next_out = out;
@@ -1775,7 +1774,8 @@ KEV_TEST(plain_pcapng_and_gzip_endings)
     gzip_streams(path, (const uint8_t *)"attach en0\nlink on en0\n", 23, NULL, 0);
     read_all(path, 0, &g);
     ASSERT_EQ_INT(g.end.status, KEV_TS_NOT_TRACE);
-    ASSERT_CONTAINS(g.end.message, "gzip data that is not pcapng (it starts with 61 74 74 61)");
+    ASSERT_CONTAINS(g.end.message,
+                    "gzip data that is not pcapng (it starts with 61 74 74 61)");
     got_free(&g);
     free(raw);
     x_free(&x);
@@ -1900,15 +1900,15 @@ KEV_TEST(seek_refused_on_a_fifo_without_harm)
 }
 
 KEV_TEST_MAIN(KEV_T(round_trip), KEV_T(compression_levels), KEV_T(empty_trace),
-              KEV_T(largest_snapshot_and_batch),
-              KEV_T(small_blocks_never_span_members), KEV_T(gzip_framing_and_eof_member),
-              KEV_T(killed_writer), KEV_T(salvage_spanning_block),
-              KEV_T(truncation_at_every_offset), KEV_T(corruption_of_every_byte),
-              KEV_T(damage_messages_members), KEV_T(damage_messages_kv),
-              KEV_T(crafted_good_both_byte_orders), KEV_T(crafted_microsecond_resolution),
-              KEV_T(crafted_refusals), KEV_T(crafted_lengths),
-              KEV_T(crafted_salvage_skips_bad_framing), KEV_T(garbage_files),
-              KEV_T(seek_by_batch), KEV_T(seek_by_time), KEV_T(seek_refused_on_stdin),
-              KEV_T(plain_pcapng_and_gzip), KEV_T(plain_pcapng_and_gzip_endings),
-              KEV_T(foreign_link_type_named), KEV_T(statistics_block_count_checked),
-              KEV_T(last_data_member_removed), KEV_T(seek_refused_on_a_fifo_without_harm))
+              KEV_T(largest_snapshot_and_batch), KEV_T(small_blocks_never_span_members),
+              KEV_T(gzip_framing_and_eof_member), KEV_T(killed_writer),
+              KEV_T(salvage_spanning_block), KEV_T(truncation_at_every_offset),
+              KEV_T(corruption_of_every_byte), KEV_T(damage_messages_members),
+              KEV_T(damage_messages_kv), KEV_T(crafted_good_both_byte_orders),
+              KEV_T(crafted_microsecond_resolution), KEV_T(crafted_refusals),
+              KEV_T(crafted_lengths), KEV_T(crafted_salvage_skips_bad_framing),
+              KEV_T(garbage_files), KEV_T(seek_by_batch), KEV_T(seek_by_time),
+              KEV_T(seek_refused_on_stdin), KEV_T(plain_pcapng_and_gzip),
+              KEV_T(plain_pcapng_and_gzip_endings), KEV_T(foreign_link_type_named),
+              KEV_T(statistics_block_count_checked), KEV_T(last_data_member_removed),
+              KEV_T(seek_refused_on_a_fifo_without_harm))

@@ -140,7 +140,7 @@ kev_inet6_addr *kev_kernel_inet6_find(kev_kernel *k, const char *name,
  *           [flagsfail]
  *
  * `peer` is the other address (an IPv4 broadcast, a point-to-point peer);
- * `dest` and `dst` are older spellings of it, still read. 
+ * `dest` and `dst` are older spellings of it, still read.
  * Tokens are separated by spaces and tabs; options come in any order and
  * apply in token order; '#' starts a comment only at the start of a token;
  * a trailing '\r' is ignored. An address takes its mask from /LEN or from

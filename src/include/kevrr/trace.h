@@ -191,9 +191,9 @@ kev_trace_reader *kev_trace_open_fd(int fd, const char *name, unsigned flags, in
 
 /* What wraps the pcapng data, recognised by the file's first bytes. */
 typedef enum kev_trace_container {
-    KEV_TC_BGZF,   /* BGZF members: kevrr's (with KV) or another tool's */
-    KEV_TC_GZIP,   /* gzip that is not BGZF, one stream or several */
-    KEV_TC_PCAPNG  /* uncompressed pcapng */
+    KEV_TC_BGZF,  /* BGZF members: kevrr's (with KV) or another tool's */
+    KEV_TC_GZIP,  /* gzip that is not BGZF, one stream or several */
+    KEV_TC_PCAPNG /* uncompressed pcapng */
 } kev_trace_container;
 
 /* The container, whether it carries kevrr's KV index (seeks that hop
