@@ -1157,14 +1157,24 @@ static kev_trace_reader *open_on(int fd, bool own, const char *name, unsigned fl
     return r;
 }
 
+/* The caller's error outputs, or scratch ones when it passed NULL. */
+typedef struct open_outs {
+    kev_trace_damage damage;
+    int err;
+} open_outs;
+
+static void outs_init(open_outs *scratch, kev_trace_damage **damage, int **err)
+{
+    *damage = *damage ? *damage : &scratch->damage;
+    *err = *err ? *err : &scratch->err;
+    memset(*damage, 0, sizeof **damage);
+}
+
 kev_trace_reader *kev_trace_open(const char *path, unsigned flags, int *err,
                                  kev_trace_damage *damage)
 {
-    kev_trace_damage dd;
-    int de;
-    damage = damage ? damage : &dd;
-    err = err ? err : &de;
-    memset(damage, 0, sizeof *damage);
+    open_outs scratch;
+    outs_init(&scratch, &damage, &err);
     if (path == NULL) {
         *err = KEV_EINVAL;
         damage->status = KEV_TS_IO;
@@ -1187,11 +1197,8 @@ kev_trace_reader *kev_trace_open(const char *path, unsigned flags, int *err,
 kev_trace_reader *kev_trace_open_fd(int fd, const char *name, unsigned flags, int *err,
                                     kev_trace_damage *damage)
 {
-    kev_trace_damage dd;
-    int de;
-    damage = damage ? damage : &dd;
-    err = err ? err : &de;
-    memset(damage, 0, sizeof *damage);
+    open_outs scratch;
+    outs_init(&scratch, &damage, &err);
     return open_on(fd, false, name ? name : "(descriptor)", flags, err, damage);
 }
 
