@@ -37,7 +37,7 @@
 #include "source.h"
 
 static const char capture_usage[] =
-    "usage: kevrr capture -i SOURCE -w FILE [OPTIONS]\n"
+    "usage: kevrr capture -i SOURCE -o FILE [OPTIONS]\n"
     "\n"
     "Record the recv() batches of a live source into a trace\n"
     "(docs/trace-format.md, docs/capture.md). SIGINT and SIGTERM end the\n"
@@ -55,7 +55,8 @@ static const char capture_usage[] =
     "\n"
     "options:\n"
     "  -i SOURCE          where the batches come from (see above)\n"
-    "  -w FILE            the trace ('-': standard output, no rotation)\n"
+    "  -o FILE            the trace ('-': standard output, no rotation); -w,\n"
+    "                     tcpdump's spelling, is the deprecated one here\n"
     "  -C SIZE            rotate once a file holds SIZE bytes (suffix k, M, G:\n"
     "                     powers of 1000; tcpdump's -C 10 is -C 10M here)\n"
     "  -G SECONDS         rotate every SECONDS seconds\n"
@@ -237,7 +238,7 @@ static int capture_parse(int argc, char **argv, capture_opts *o)
 {
     const char *v[9] = {NULL};
     const kev_cli_opt opts[] = {
-        {"-i", &o->source, NULL, NULL},    {"-w", &o->file, NULL, NULL},
+        {"-i", &o->source, NULL, NULL},    {"-o", &o->file, NULL, NULL},
         {"-C", &v[0], NULL, NULL},         {"-G", &v[1], NULL, NULL},
         {"-W", &v[2], NULL, NULL},         {"-c", &v[3], NULL, NULL},
         {"--duration", &v[4], NULL, NULL}, {"--flush-interval", &v[5], NULL, NULL},
@@ -246,6 +247,7 @@ static int capture_parse(int argc, char **argv, capture_opts *o)
         {"-Z", &o->user, NULL, NULL},      {"--fsync", NULL, &o->fsync, NULL},
         {"--snapshot", &o->snapshot, NULL, NULL},
         {"-q", NULL, &o->quiet, NULL},     {"--quiet", NULL, &o->quiet, NULL},
+        {"-w", &o->file, NULL, "-o"}, /* tcpdump's spelling, deprecated here */
     };
     int nargs, prc = kev_cli_parse("capture", argc, argv, opts, sizeof opts / sizeof opts[0],
                                    capture_usage, &nargs);
@@ -259,7 +261,7 @@ static int capture_parse(int argc, char **argv, capture_opts *o)
         kev_cli_error("capture", "%s; see kevrr help capture",
                       nargs != 0         ? "unexpected argument"
                       : o->source == NULL ? "no source: -i SOURCE"
-                                          : "no output: -w FILE");
+                                          : "no output: -o FILE");
         return KEV_EXIT_USAGE;
     }
     o->buffer = CAPTURE_MAX_BUFFER;

@@ -242,7 +242,7 @@ if [ "$check" -eq 1 ] && [ -f "$root/src/events.c" ]; then
             ;;
         esac
         if [ -f "${scn%.scn}.kev" ] &&
-            ! "$kevrr" info --json "${scn%.scn}.kev" |
+            ! "$kevrr" info --format json "${scn%.scn}.kev" |
             grep -Fq "\"event_code\":$((10#$nn)),\"name\":\"$ev\""; then
             fail "corpus/codes/$name.kev has no $ev with code $((10#$nn))"
         fi

@@ -37,6 +37,7 @@ typedef enum conn_state { CONN_FREE, CONN_READ, CONN_WRITE, CONN_DRAIN } conn_st
 
 typedef struct conn {
     conn_state state;
+    bool busy; /* told "busy": never served */
     int fd;
     uint64_t deadline;
     char req[KEVMOND_CTL_MAX_REQUEST + 1];
@@ -53,7 +54,7 @@ struct kevmond_ctl {
     kevmond_ctl_fn fn;
     void *ctx;
     uint64_t requests;
-    conn conns[KEVMOND_CTL_MAX_CLIENTS];
+    conn conns[KEVMOND_CTL_MAX_CLIENTS + KEVMOND_CTL_MAX_BUSY];
     /* poll entry k (k >= 1) belongs to conns[slot[k]]. */
     size_t slot[KEVMOND_CTL_MAX_FDS];
 };
@@ -265,9 +266,30 @@ static void conn_discard(conn *k)
     }
 }
 
+#define N_CONNS (KEVMOND_CTL_MAX_CLIENTS + KEVMOND_CTL_MAX_BUSY)
+
+/* A free slot for a new connection: a served one while fewer than
+ * KEVMOND_CTL_MAX_CLIENTS are, else a busy one; NULL when all are taken. */
+static conn *free_slot(kevmond_ctl *c, bool *busy)
+{
+    size_t served = 0;
+    conn *k = NULL;
+    for (size_t i = 0; i < N_CONNS; i++) {
+        served += c->conns[i].state != CONN_FREE && !c->conns[i].busy;
+        if (k == NULL && c->conns[i].state == CONN_FREE)
+            k = &c->conns[i];
+    }
+    *busy = served >= KEVMOND_CTL_MAX_CLIENTS;
+    return k;
+}
+
 static void accept_all(kevmond_ctl *c, uint64_t mono_ns)
 {
     for (;;) {
+        bool busy;
+        conn *k = free_slot(c, &busy);
+        if (k == NULL)
+            return; /* the rest wait in the backlog until a slot frees */
         int fd = accept(c->fd, NULL, NULL);
         if (fd < 0)
             return; /* EAGAIN: all taken; anything else: the next poll retries */
@@ -275,28 +297,25 @@ static void accept_all(kevmond_ctl *c, uint64_t mono_ns)
             close(fd);
             continue;
         }
-        conn *k = NULL;
-        for (size_t i = 0; i < KEVMOND_CTL_MAX_CLIENTS && k == NULL; i++)
-            if (c->conns[i].state == CONN_FREE)
-                k = &c->conns[i];
-        if (k == NULL) {
-            static const char busy[] = "error busy: too many connections\n";
-            (void)send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
-            close(fd);
-            continue;
-        }
         memset(k, 0, sizeof *k);
         k->fd = fd;
+        k->busy = busy;
         k->state = CONN_READ;
-        k->deadline = mono_ns + KEVMOND_CTL_TIMEOUT_NS;
+        k->deadline = mono_ns + (busy ? KEVMOND_CTL_BUSY_NS : KEVMOND_CTL_TIMEOUT_NS);
+        if (busy) /* answered at once; then drained until the client closes */
+            conn_answer(k, "busy: too many connections");
     }
 }
 
 size_t kevmond_ctl_fds(kevmond_ctl *c, struct pollfd *fds)
 {
     size_t n = 0;
-    fds[n++] = (struct pollfd){.fd = c->fd, .events = POLLIN};
-    for (size_t i = 0; i < KEVMOND_CTL_MAX_CLIENTS; i++) {
+    bool busy;
+    /* With every slot taken, the listening socket is not polled (it would
+     * wake the loop at once, again and again). */
+    short listen_events = free_slot(c, &busy) ? POLLIN : 0;
+    fds[n++] = (struct pollfd){.fd = c->fd, .events = listen_events};
+    for (size_t i = 0; i < N_CONNS; i++) {
         const conn *k = &c->conns[i];
         if (k->state == CONN_FREE)
             continue;
@@ -322,7 +341,7 @@ void kevmond_ctl_serve(kevmond_ctl *c, const struct pollfd *fds, size_t n, uint6
     }
     if (n > 0 && (fds[0].revents & POLLIN))
         accept_all(c, mono_ns);
-    for (size_t i = 0; i < KEVMOND_CTL_MAX_CLIENTS; i++)
+    for (size_t i = 0; i < N_CONNS; i++)
         if (c->conns[i].state != CONN_FREE && mono_ns > c->conns[i].deadline)
             conn_drop(&c->conns[i]);
 }
@@ -336,7 +355,7 @@ void kevmond_ctl_close(kevmond_ctl *c)
 {
     if (c == NULL)
         return;
-    for (size_t i = 0; i < KEVMOND_CTL_MAX_CLIENTS; i++)
+    for (size_t i = 0; i < N_CONNS; i++)
         conn_drop(&c->conns[i]);
     close(c->fd);
     (void)unlink(c->path);

@@ -14,12 +14,18 @@
 
 #include "kevrr/strbuf.h"
 
-/* Connections served at once (one more is told "busy" and closed), and how
- * long one may take from connect to the last byte of the answer. */
+/* Connections served at once, and how long one may take from connect to
+ * the last byte of the answer. */
 #define KEVMOND_CTL_MAX_CLIENTS 8u
 #define KEVMOND_CTL_TIMEOUT_NS  10000000000ull
+/* Connections past those, told "error busy: too many connections": each is
+ * answered, then held (what it sends read and dropped) until it closes or
+ * KEVMOND_CTL_BUSY_NS pass, so that it reads the answer rather than a reset.
+ * With these taken too, new connections wait in the listen backlog. */
+#define KEVMOND_CTL_MAX_BUSY 32u
+#define KEVMOND_CTL_BUSY_NS  2000000000ull
 /* Poll entries the control socket needs at most. */
-#define KEVMOND_CTL_MAX_FDS (1u + KEVMOND_CTL_MAX_CLIENTS)
+#define KEVMOND_CTL_MAX_FDS (1u + KEVMOND_CTL_MAX_CLIENTS + KEVMOND_CTL_MAX_BUSY)
 
 /* Answers one request: `cmd` is its first word, `arg` the rest ("" when
  * none). Fills `body` and returns NULL (ok), or returns an error message

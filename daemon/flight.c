@@ -47,13 +47,18 @@ static int join(char *out, const char *dir, const char *name)
     return n < 0 || (size_t)n >= KEVMOND_FLIGHT_MAX_PATH ? -1 : 0;
 }
 
-/* mkdir that accepts an existing directory. */
+/* mkdir (0700: the host's network history is its user's only) that
+ * accepts an existing directory, closing one an older kevmond left 0755. */
 static int make_dir(const char *path, kev_strbuf *err)
 {
     struct stat st;
-    if (mkdir(path, 0755) == 0 ||
-        (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+    if (mkdir(path, 0700) == 0)
         return 0;
+    if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if ((st.st_mode & 077) != 0)
+            (void)chmod(path, 0700);
+        return 0;
+    }
     kev_strbuf_addf(err, "%s: cannot create the directory: %s", path,
                     errno == EEXIST ? "a file is in the way" : strerror(errno));
     return -1;
@@ -66,7 +71,7 @@ static int copy_file(const char *src, const char *dst)
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return -1;
-    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (out < 0) {
         close(in);
         return -1;
@@ -140,7 +145,7 @@ static int make_kept_dir(kevmond_flight *f, uint64_t now_ns, const char *reason,
             kev_strbuf_addf(msg, "%s: path too long", f->kept_dir);
             return -1;
         }
-        if (mkdir(path, 0755) == 0)
+        if (mkdir(path, 0700) == 0)
             return 0;
         if (errno != EEXIST) {
             kev_strbuf_addf(msg, "%s: cannot create: %s", path, strerror(errno));

@@ -807,6 +807,7 @@ static int pidfile_open(kevmond *d)
         logf_("error", "%s: %s", path, strerror(errno));
         return -1;
     }
+    (void)fchmod(fd, 0644); /* a pid is no secret: readable despite the umask */
     struct flock fl;
     memset(&fl, 0, sizeof fl);
     fl.l_type = F_WRLCK;
@@ -833,12 +834,17 @@ static int pidfile_open(kevmond *d)
 
 /* ----------------------------------------------------------------- setup */
 
+/* The state directory, 0700; one an older kevmond left open is closed. */
 static int make_state_dir(const char *dir)
 {
     struct stat st;
-    if (mkdir(dir, 0755) == 0 ||
-        (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+    if (mkdir(dir, 0700) == 0)
         return 0;
+    if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0)
+            logf_("warning", "%s: cannot make it 0700: %s", dir, strerror(errno));
+        return 0;
+    }
     logf_("error", "%s: cannot create the state directory: %s", dir,
           errno == EEXIST ? "a file is in the way" : strerror(errno));
     return -1;
@@ -1057,6 +1063,10 @@ int main(int argc, char **argv)
         return 0;
     }
     g_quiet = d.o.quiet;
+    /* What kevmond writes is the host's network history: its user's only.
+     * Every file it creates is 0600 and every directory 0700 (the ring
+     * files come from the recorder's fopen, which takes no mode). */
+    umask(077);
     if (setup(&d) != 0) {
         teardown(&d);
         return 1;

@@ -6,11 +6,13 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <sys/stat.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void kev_cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -131,11 +133,146 @@ char *kev_cli_read_file(const char *path, size_t cap, size_t *len)
     return buf;
 }
 
+bool kev_cli_looks_like_trace(const char *text, size_t len)
+{
+    static const unsigned char shb[4] = {0x0a, 0x0d, 0x0d, 0x0a};
+    const unsigned char *p = (const unsigned char *)text;
+    return (len >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||
+           (len >= 4 && memcmp(p, shb, 4) == 0);
+}
+
+int kev_cli_scenario_check(const char *cmd, const char *path, const char *text, size_t len)
+{
+    if (!kev_cli_looks_like_trace(text, len))
+        return 0;
+    kev_cli_error(cmd, "%s: a trace, not a scenario: kevrr replay reads traces", path);
+    return -1;
+}
+
 void kev_cli_file_write(void *ctx, const char *p, size_t n)
 {
     kev_file_sink *s = ctx;
-    if (!s->failed && fwrite(p, 1, n, s->f) != n)
+    if (!s->failed && !kev_cli_fwrite(s->f, p, n))
         s->failed = true;
+}
+
+/* The errno of the first failed write, kept at the failure (later calls
+ * may change errno). */
+static int first_write_errno;
+
+bool kev_cli_fwrite(FILE *f, const void *p, size_t n)
+{
+    if (n == 0 || fwrite(p, 1, n, f) == n)
+        return true;
+    if (first_write_errno == 0)
+        first_write_errno = errno ? errno : EIO;
+    return false;
+}
+
+int kev_cli_write_errno(void)
+{
+    return first_write_errno ? first_write_errno : errno ? errno : EIO;
+}
+
+const char *kev_cli_write_strerror(int rc)
+{
+    if (rc == KEV_EIO)
+        return strerror(first_write_errno ? first_write_errno : errno ? errno : EIO);
+    return kev_strerror(rc);
+}
+
+const char *kev_cli_out_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "standard output" : path;
+}
+
+int kev_cli_trace_close(kev_trace_writer *w, uint64_t stop_ns)
+{
+    int rc = kev_trace_writer_close(w, stop_ns);
+    if (rc == KEV_EIO && first_write_errno == 0)
+        first_write_errno = errno ? errno : EIO;
+    return rc;
+}
+
+void kev_cli_trace_write_failed(int rc)
+{
+    if (rc == KEV_EIO && first_write_errno == 0)
+        first_write_errno = errno ? errno : EIO;
+}
+
+int kev_cli_stream_close(const char *cmd, FILE *f, const char *what)
+{
+    bool failed = fflush(f) != 0;
+    if (failed && first_write_errno == 0)
+        first_write_errno = errno ? errno : EIO;
+    failed = failed || ferror(f) != 0;
+    if (f != stdout && f != stderr && fclose(f) != 0 && !failed) {
+        failed = true;
+        if (first_write_errno == 0)
+            first_write_errno = errno ? errno : EIO;
+    }
+    if (!failed)
+        return KEV_EXIT_OK;
+    kev_cli_error(cmd, "cannot write %s: %s", what, strerror(kev_cli_write_errno()));
+    return KEV_EXIT_INTERNAL;
+}
+
+/* ---- Temporary files removed on SIGINT, SIGTERM and SIGHUP -------------- */
+
+/* The OUT.tmp files being written; a signal that ends the command removes
+ * them (unlink is async-signal-safe) and then ends it as the signal would
+ * have. A slot is set before the handler can need it and cleared only
+ * after the file is gone or renamed. */
+#define KEV_CLI_MAX_TMP 16
+static char *volatile tmp_files[KEV_CLI_MAX_TMP];
+
+static void on_fatal_signal(int sig)
+{
+    for (size_t i = 0; i < KEV_CLI_MAX_TMP; i++) {
+        char *p = tmp_files[i];
+        if (p != NULL)
+            unlink(p);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Installs the handler once, for signals not ignored (a background job's
+ * SIGINT stays ignored). */
+static void tmp_handlers(void)
+{
+    static bool installed;
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    if (installed)
+        return;
+    installed = true;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+static void tmp_register(char *path)
+{
+    tmp_handlers();
+    for (size_t i = 0; i < KEV_CLI_MAX_TMP; i++) {
+        if (tmp_files[i] == NULL) {
+            tmp_files[i] = path;
+            return;
+        }
+    }
+}
+
+static void tmp_unregister(const char *path)
+{
+    for (size_t i = 0; i < KEV_CLI_MAX_TMP; i++)
+        if (tmp_files[i] == path)
+            tmp_files[i] = NULL;
 }
 
 /* ---- Helpers of the trace tools ------------------------------------------ */
@@ -369,6 +506,8 @@ const char *kev_cli_status_label(kev_trace_status st)
         [KEV_TS_NEWER_MAJOR] = "newer format",
         [KEV_TS_TOO_BIG] = "over a cap",
         [KEV_TS_IO] = "read error",
+        [KEV_TS_NOT_TRACE] = "not a trace",
+        [KEV_TS_MISSING] = "records missing",
     };
     size_t i = (size_t)st;
     return i < sizeof labels / sizeof labels[0] && labels[i] ? labels[i] : "unknown status";
@@ -409,7 +548,27 @@ bool kev_cli_trace_end_ok(const char *cmd, const char *path, const kev_trace_rea
     kev_cli_damage_text(d, &sb);
     kev_cli_error(cmd, "%s: %s", path, kev_strbuf_str(&sb));
     kev_strbuf_free(&sb);
-    return d->status == KEV_TS_NO_EOF || d->status == KEV_TS_TORN_MEMBER;
+    return kev_cli_status_cut(d->status);
+}
+
+void kev_cli_container_count(const kev_trace_reader *r, kev_strbuf *out)
+{
+    kev_trace_container kind;
+    uint64_t members, streams;
+    kev_trace_container_get(r, &kind, NULL, &streams);
+    kev_trace_reader_stats(r, &members, NULL, NULL);
+    if (kind == KEV_TC_BGZF)
+        kev_strbuf_addf(out, ", %" PRIu64 " member%s", members, members == 1 ? "" : "s");
+    else if (kind == KEV_TC_GZIP)
+        kev_strbuf_addf(out, ", %" PRIu64 " gzip stream%s", streams,
+                        streams == 1 ? "" : "s");
+    else
+        kev_strbuf_adds(out, ", uncompressed pcapng");
+}
+
+bool kev_cli_status_cut(kev_trace_status st)
+{
+    return st == KEV_TS_NO_EOF || st == KEV_TS_TORN_MEMBER || st == KEV_TS_MISSING;
 }
 
 int kev_cli_trace_copy(kev_trace_writer *w, const kev_trace_rec *rec)
@@ -454,9 +613,11 @@ int kev_cli_out_open(kev_cli_out *o, const char *cmd, const char *path)
         return KEV_EXIT_INTERNAL;
     }
     snprintf(o->tmp, n, "%s.tmp", path);
+    tmp_register(o->tmp);
     o->f = fopen(o->tmp, "wb");
     if (o->f == NULL) {
         kev_cli_error(cmd, "cannot write %s: %s", o->tmp, strerror(errno));
+        tmp_unregister(o->tmp);
         free(o->tmp);
         o->tmp = NULL;
         return KEV_EXIT_INTERNAL;
@@ -468,27 +629,35 @@ int kev_cli_out_close(kev_cli_out *o, const char *cmd, bool keep)
 {
     if (o->direct) {
         o->direct = false;
-        if (fclose(o->f) != 0 && keep) {
-            kev_cli_error(cmd, "cannot write %s: %s", o->path, strerror(errno));
+        bool failed = ferror(o->f) != 0;
+        if (fclose(o->f) != 0 && !failed && first_write_errno == 0)
+            first_write_errno = errno ? errno : EIO, failed = true;
+        if (failed && keep) {
+            kev_cli_error(cmd, "cannot write %s: %s", kev_cli_out_name(o->path),
+                          strerror(kev_cli_write_errno()));
             return KEV_EXIT_INTERNAL;
         }
         return 0;
     }
     if (o->tmp == NULL) {
-        if (keep && fflush(stdout) != 0) {
-            kev_cli_error(cmd, "error writing to standard output: %s", strerror(errno));
-            return KEV_EXIT_INTERNAL;
+        if (!keep) {
+            (void)fflush(stdout);
+            return 0;
         }
-        return 0;
+        return kev_cli_stream_close(cmd, stdout, "standard output");
     }
     int rc = 0;
-    bool closed = fclose(o->f) == 0;
-    if (keep && (!closed || rename(o->tmp, o->path) != 0)) {
-        kev_cli_error(cmd, "cannot write %s: %s", o->path, strerror(errno));
+    bool failed = ferror(o->f) != 0;
+    if (fclose(o->f) != 0 && !failed)
+        failed = true, first_write_errno = first_write_errno ? first_write_errno : errno;
+    if (keep && (failed || rename(o->tmp, o->path) != 0)) {
+        kev_cli_error(cmd, "cannot write %s: %s", o->path,
+                      strerror(failed ? kev_cli_write_errno() : errno));
         rc = KEV_EXIT_INTERNAL;
     }
     if (!keep || rc != 0)
         remove(o->tmp);
+    tmp_unregister(o->tmp);
     free(o->tmp);
     o->tmp = NULL;
     return rc;

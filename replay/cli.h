@@ -53,12 +53,53 @@ extern const kev_cmd kev_cmd_query;   /* daemon/cmd_query.c */
  * returns NULL. */
 char *kev_cli_read_file(const char *path, size_t cap, size_t *len);
 
+/* kevrr gen's compiler (cmd_gen.c): the scenario `text` as a trace written
+ * to `f`, the same bytes gen writes. Returns 0, or a KEV_E* code: a scenario
+ * that does not compile (*scenario_error, "line N: ..." in `err`), or a
+ * write error. */
+int kev_gen_trace(FILE *f, const char *text, size_t len, const char *source,
+                  kev_strbuf *err, bool *scenario_error);
+
+/* Refuses a trace given where a scenario is expected (its first bytes are
+ * gzip's or pcapng's): "kevrr CMD: PATH: a trace, not a scenario: kevrr
+ * replay reads traces". Returns 0 or -1. */
+int kev_cli_scenario_check(const char *cmd, const char *path, const char *text, size_t len);
+/* Do the bytes start as a trace does (gzip's or pcapng's magic)? */
+bool kev_cli_looks_like_trace(const char *text, size_t len);
+
 /* A sink writing to a FILE, remembering write errors. */
 typedef struct kev_file_sink {
     FILE *f;
     bool failed;
 } kev_file_sink;
 void kev_cli_file_write(void *ctx, const char *p, size_t n);
+
+/* Writes n bytes to `f`. On failure keeps the errno of the first failed
+ * write (kev_cli_write_errno) and returns false. Use it for every output,
+ * so that a write error is named by its cause (ENOSPC), not by a later
+ * call's. */
+bool kev_cli_fwrite(FILE *f, const void *p, size_t n);
+/* The errno of the first failed write (kev_cli_fwrite, the stream and
+ * out helpers below), else errno, else EIO. */
+int kev_cli_write_errno(void);
+/* The text for a KEV_E* code met while writing: for KEV_EIO the system's
+ * error (strerror of kev_cli_write_errno: "No space left on device"),
+ * else kev_strerror. */
+const char *kev_cli_write_strerror(int rc);
+/* An output's name for messages: "standard output" for "-". */
+const char *kev_cli_out_name(const char *path);
+
+/* kev_trace_writer_close, keeping the errno of a write error for
+ * kev_cli_write_strerror. */
+int kev_cli_trace_close(kev_trace_writer *w, uint64_t stop_ns);
+/* After a kev_trace_write_* call returned `rc`: keeps errno when it is
+ * KEV_EIO (the failed write just set it). */
+void kev_cli_trace_write_failed(int rc);
+
+/* Flushes `f` (and closes it unless it is stdout or stderr); on a write
+ * error met now or before prints "kevrr CMD: cannot write WHAT: why"
+ * once and returns KEV_EXIT_INTERNAL, else 0. */
+int kev_cli_stream_close(const char *cmd, FILE *f, const char *what);
 
 /* Prints "kevrr CMD: message" to stderr. */
 void kev_cli_error(const char *cmd, const char *fmt, ...)
@@ -208,9 +249,17 @@ void kev_cli_damage_text(const kev_trace_damage *d, kev_strbuf *out);
  * LABEL: MESSAGE" (or "kevrr CMD: cannot open PATH: why") and returns NULL. */
 kev_trace_reader *kev_cli_trace_open(const char *cmd, const char *path, unsigned flags);
 
+/* Appends what the trace was read from: ", 7 members" (BGZF), ", 2 gzip
+ * streams", or ", uncompressed pcapng". */
+void kev_cli_container_count(const kev_trace_reader *r, kev_strbuf *out);
+
+/* Is `st` an ending that delivered every record there was to read (a trace
+ * cut short: NO_EOF, TORN_MEMBER, MISSING)? */
+bool kev_cli_status_cut(kev_trace_status st);
+
 /* Prints a note when a trace whose records were all read did not end
  * whole: "kevrr CMD: PATH: LABEL: MESSAGE". Returns true when it ended
- * whole or cut short (NO_EOF, TORN_MEMBER: every record was delivered). */
+ * whole or cut short (kev_cli_status_cut: every record was delivered). */
 bool kev_cli_trace_end_ok(const char *cmd, const char *path, const kev_trace_reader *r);
 
 /* Writes one record read from a trace (a batch or a failed recv()). */
@@ -223,7 +272,8 @@ void kev_cli_comment_begin(kev_strbuf *sb, const char *old);
 /* An output file written under PATH.tmp and renamed to PATH when complete,
  * so that a failed command leaves no partial file; "-" is stdout; a PATH
  * that exists and is not a regular file (/dev/null, a FIFO) is written
- * directly. */
+ * directly. PATH.tmp is removed if SIGINT, SIGTERM or SIGHUP ends the
+ * command before it is closed. */
 typedef struct kev_cli_out {
     const char *path;
     char *tmp;   /* NULL for stdout and for `direct` */

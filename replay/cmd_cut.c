@@ -11,8 +11,11 @@
  * before the first record is written. Records are then streamed, one at a
  * time (from the start when the kernel's state is needed).
  */
+#define _POSIX_C_SOURCE 200809L /* stat */
+
 #include <inttypes.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -141,7 +144,7 @@ static int cut_write(kev_trace_reader *r, FILE *f, const char *path, uint64_t a,
     uint64_t stop = m.start_ns;
     int read_rc = w ? cut_copy(r, path, w, a, b, snap != NULL, &stop) : 0;
     if (read_rc == 0)
-        rc = w ? kev_trace_writer_close(w, stop) : rc;
+        rc = w ? kev_cli_trace_close(w, stop) : rc;
     else
         kev_trace_writer_abandon(w);
     kev_strbuf_free(&comment);
@@ -216,7 +219,8 @@ static int cut_run(kev_trace_reader *r, const char *path, const char *out,
     if (rc != 0)
         read_error(r, path, rc);
     else if (werr != 0)
-        kev_cli_error("cut", "%s: %s", out, kev_strerror(werr));
+        kev_cli_error("cut", "cannot write %s: %s", kev_cli_out_name(out),
+                      kev_cli_write_strerror(werr));
     exit_code = kev_cli_out_close(&o, "cut", rc == 0 && werr == 0);
     return rc != 0 ? KEV_EXIT_INPUT : werr != 0 ? KEV_EXIT_INTERNAL : exit_code;
 }
@@ -249,6 +253,16 @@ static int cut(int argc, char **argv)
     }
     if (kev_cli_out_not_input("cut", out, argv + 1, 1) != 0)
         return KEV_EXIT_USAGE;
+    /* Opening a FIFO would wait for a writer, and then cut could not seek
+     * in it: say so first. */
+    struct stat st;
+    if (stat(argv[1], &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+        kev_cli_error("cut",
+                      "%s is a FIFO: cut seeks, so it reads a file (copy the trace "
+                      "to one first, or use kevrr dump --from/--to)",
+                      argv[1]);
+        return KEV_EXIT_USAGE;
+    }
     kev_trace_reader *r = kev_cli_trace_open("cut", argv[1], 0);
     if (r == NULL)
         return KEV_EXIT_INPUT;

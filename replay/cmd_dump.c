@@ -20,9 +20,12 @@ static const char dump_usage[] =
     "\n"
     "options:\n"
     "  --hex        add a hex dump of each batch\n"
-    "  --json       one JSON object per batch, one per line\n"
-    "  --from N     start at batch N (0-based; default 0)\n"
-    "  --to M       stop before batch M (exclusive; default: the end)\n"
+    "  --format F   text (default) or json: one JSON object per batch, one per\n"
+    "               line (--json is the deprecated spelling)\n"
+    "  --from X     start at batch X (default 0): a batch index from 0, a Unix\n"
+    "               time with a '.' (the first batch at or after it), or\n"
+    "               +DURATION after the first batch (+1.5s, +250ms)\n"
+    "  --to X       stop before batch X (not included; default: the end)\n"
     "  -h, --help   this help\n"
     "\n"
     "exit status: 0 done, 2 usage, 3 unreadable trace, or damaged or cut\n"
@@ -30,7 +33,8 @@ static const char dump_usage[] =
 
 typedef struct dump_opts {
     bool hex, json;
-    uint64_t from, to; /* [from, to) */
+    kev_cli_range range; /* [from, to) */
+    const char *to_text; /* --to as given */
 } dump_opts;
 
 /* The records of a batch: text blocks, or the JSON array's elements. */
@@ -104,46 +108,73 @@ static void put_json(kev_strbuf *out, const kev_trace_rec *rec, bool hex)
     kev_strbuf_adds(out, "}\n");
 }
 
-/* Positions the reader at --from: a seek, or reading on for standard
- * input, which cannot seek. Returns 1 when there is a record to dump in
- * *rec, 0 at the end, a negative KEV_E* code on damage. */
-static int dump_start(kev_trace_reader *r, uint64_t from, kev_trace_rec *rec)
+/* The time bound `b` stands for, given the first record's time. */
+static uint64_t bound_time(const kev_cli_bound *b, uint64_t t0)
 {
-    if (from > 0) {
-        int rc = kev_trace_seek_batch(r, from);
-        if (rc == KEV_ENOENT)
-            return 0;
-        if (rc != 0 && rc != KEV_EINVAL)
-            return rc;
-    }
-    int rc;
-    while ((rc = kev_trace_next(r, rec)) > 0 && rec->index < from)
+    if (b->kind == KEV_BOUND_TIME)
+        return b->v;
+    return t0 > UINT64_MAX - b->v ? UINT64_MAX : t0 + b->v;
+}
+
+/* Positions the reader at --from: a seek, or reading on where the trace
+ * cannot seek (standard input, a FIFO). *t0 gets the first record's time
+ * (for +DURATION bounds). Returns 1 when there is a record to dump in
+ * *rec, 0 at the end, a negative KEV_E* code on damage. */
+static int dump_start(kev_trace_reader *r, const kev_cli_bound *from, uint64_t *t0,
+                      kev_trace_rec *rec)
+{
+    int rc = kev_trace_next(r, rec);
+    if (rc <= 0)
+        return rc;
+    *t0 = rec->t_ns;
+    if (from->kind == KEV_BOUND_NONE ||
+        kev_cli_bound_reached(from, *t0, rec->index, rec->t_ns))
+        return 1;
+    rc = from->kind == KEV_BOUND_INDEX ? kev_trace_seek_batch(r, from->v)
+                                       : kev_trace_seek_time(r, bound_time(from, *t0));
+    if (rc == KEV_ENOENT)
+        return 0;
+    if (rc == 0)
+        return kev_trace_next(r, rec);
+    if (rc != KEV_EINVAL)
+        return rc;
+    while ((rc = kev_trace_next(r, rec)) > 0 &&
+           !kev_cli_bound_reached(from, *t0, rec->index, rec->t_ns))
         ;
     return rc;
 }
 
-static int dump_trace(kev_trace_reader *r, const dump_opts *o, const char *path)
+static int dump_trace(kev_trace_reader *r, const dump_opts *o, const char *path,
+                      const char *from)
 {
     kev_strbuf out = KEV_STRBUF_INIT;
     kev_trace_rec rec;
+    uint64_t t0 = 0;
     int rc;
-    for (rc = dump_start(r, o->from, &rec); rc > 0 && rec.index < o->to;
-         rc = kev_trace_next(r, &rec)) {
+    uint64_t dumped = 0;
+    for (rc = dump_start(r, &o->range.from, &t0, &rec);
+         rc > 0 && !kev_cli_bound_reached(&o->range.to, t0, rec.index, rec.t_ns);
+         rc = kev_trace_next(r, &rec), dumped++) {
         kev_strbuf_clear(&out);
         (o->json ? put_json : put_text)(&out, &rec, o->hex);
-        if (out.err || fwrite(out.p, 1, out.len, stdout) != out.len) {
-            kev_cli_error("dump", "%s",
-                          out.err ? "out of memory" : "error writing the dump");
+        if (out.err || !kev_cli_fwrite(stdout, out.p, out.len)) {
+            if (out.err)
+                kev_cli_error("dump", "out of memory");
+            else
+                kev_cli_stream_close("dump", stdout, "standard output");
             kev_strbuf_free(&out);
             return KEV_EXIT_INTERNAL;
         }
     }
     kev_strbuf_free(&out);
+    /* Ends of two kinds (an index and a time) are known empty only now. */
+    if (rc > 0 && dumped == 0 && o->range.from.kind != KEV_BOUND_NONE &&
+        kev_cli_range_check_resolved("dump", path, from, o->to_text, rec.index, rec.index))
+        return KEV_EXIT_USAGE;
     if (rc > 0) /* stopped at --to: what follows is not our business */
         return KEV_EXIT_OK;
     if (rc < 0 && kev_trace_end(r, NULL)->status == KEV_TS_OK) {
-        kev_cli_error("dump", "%s: seek to batch %" PRIu64 ": %s", path, o->from,
-                      kev_strerror(rc));
+        kev_cli_error("dump", "%s: seek to --from %s: %s", path, from, kev_strerror(rc));
         return KEV_EXIT_INPUT;
     }
     return kev_cli_trace_end_ok("dump", path, r) &&
@@ -154,17 +185,23 @@ static int dump_trace(kev_trace_reader *r, const dump_opts *o, const char *path)
 
 static int dump(int argc, char **argv)
 {
-    dump_opts o = {false, false, 0, UINT64_MAX};
-    const char *from = NULL, *to = NULL;
+    dump_opts o;
+    memset(&o, 0, sizeof o);
+    const char *from = NULL, *to = NULL, *format = NULL;
+    bool json = false;
     const kev_cli_opt opts[] = {{"--hex", NULL, &o.hex, NULL},
-                                {"--json", NULL, &o.json, NULL},
+                                {"--format", &format, NULL, NULL},
+                                {"--json", NULL, &json, "--format json"},
                                 {"--from", &from, NULL, NULL},
                                 {"--to", &to, NULL, NULL}};
-    int nargs, prc = kev_cli_parse("dump", argc, argv, opts, 4, dump_usage, &nargs);
+    int nargs, prc = kev_cli_parse("dump", argc, argv, opts, sizeof opts / sizeof opts[0],
+                                   dump_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;
-    if (kev_cli_opt_u64("dump", "--from", from, &o.from) != 0 ||
-        kev_cli_opt_u64("dump", "--to", to, &o.to) != 0)
+    o.json = json;
+    o.to_text = to;
+    if (kev_cli_format_parse("dump", format, &o.json) != 0 ||
+        kev_cli_range_parse("dump", from, to, &o.range) != 0)
         return KEV_EXIT_USAGE;
     if (nargs != 1) {
         kev_cli_error("dump", "give exactly one trace; see kevrr help dump");
@@ -173,12 +210,11 @@ static int dump(int argc, char **argv)
     kev_trace_reader *r = kev_cli_trace_open("dump", argv[1], 0);
     if (r == NULL)
         return KEV_EXIT_INPUT;
-    int exit_code = dump_trace(r, &o, argv[1]);
+    int exit_code = dump_trace(r, &o, argv[1], from);
     kev_trace_close(r);
-    if (fflush(stdout) != 0 && exit_code == KEV_EXIT_OK) {
-        kev_cli_error("dump", "error writing the dump");
+    if (exit_code != KEV_EXIT_INTERNAL &&
+        kev_cli_stream_close("dump", stdout, "standard output") != KEV_EXIT_OK)
         exit_code = KEV_EXIT_INTERNAL;
-    }
     return exit_code;
 }
 

@@ -25,18 +25,22 @@
 #include "kevrr/fuzzin.h"
 
 static const char export_usage[] =
-    "usage: kevrr export TRACE [-o DIR] [--multi FILE]\n"
+    "usage: kevrr export TRACE -o DIR | --multi -o FILE [--from X] [--to X]\n"
     "\n"
-    "Write the batches of TRACE as fuzzer inputs (docs/fuzz-input.md): with\n"
-    "-o, one file per batch in DIR, named batch-NNNNNN.bin after the batch's\n"
-    "record index and holding its bytes (failed recv()s get no file; each is\n"
-    "noted on stderr); with --multi, the whole trace as one multi-batch input,\n"
-    "failed recv()s included. At least one of the two. DIR is created if\n"
-    "missing and must be empty.\n"
+    "Write the batches of TRACE as fuzzer inputs (docs/fuzz-input.md): one file\n"
+    "per batch in DIR, named batch-NNNNNN.bin after the batch's record index\n"
+    "and holding its bytes (failed recv()s get no file; each is noted on\n"
+    "stderr); or, with --multi, the whole trace as one multi-batch input,\n"
+    "failed recv()s included. DIR is created if missing and must be empty.\n"
     "\n"
     "options:\n"
-    "  -o DIR           the directory for the single-batch files\n"
-    "  --multi FILE     the multi-batch file ('-': standard output)\n"
+    "  -o DIR|FILE      the directory for the single-batch files; with --multi,\n"
+    "                   the multi-batch file ('-': standard output)\n"
+    "  --multi          write one multi-batch file (--multi FILE, which may be\n"
+    "                   given with -o DIR, is the deprecated spelling)\n"
+    "  --from X         the batches from X (a batch index, a Unix time with a\n"
+    "                   '.', or +DURATION after the first batch)\n"
+    "  --to X           the batches before X (not included)\n"
     "  -h, --help       this help\n"
     "\n"
     "exit status: 0 done, 2 usage (DIR not empty, more than 1,000,000 files),\n"
@@ -51,8 +55,11 @@ static const char export_usage[] =
 
 typedef struct export_ctx {
     const char *trace;
-    const char *dir; /* NULL: no single-batch files */
-    char *path;      /* DIR/batch-NNNNNN.bin, built per file */
+    kev_cli_range range; /* --from, --to */
+    bool have_first;
+    uint64_t first_t; /* the trace's first record's time (+DURATION bounds) */
+    const char *dir;  /* NULL: no single-batch files */
+    char *path;       /* DIR/batch-NNNNNN.bin, built per file */
     size_t path_cap;
     kev_cli_out multi; /* multi.f NULL: no multi-batch file */
     kev_fuzzin_enc enc;
@@ -117,11 +124,13 @@ static int write_file(export_ctx *x, const kev_trace_rec *rec)
     }
     snprintf(x->path, x->path_cap, "%s/batch-%06" PRIu64 ".bin", x->dir, rec->index);
     FILE *f = fopen(x->path, "wb");
-    bool ok = f != NULL && fwrite(rec->data, 1, rec->caplen, f) == rec->caplen;
-    if (f != NULL && fclose(f) != 0)
-        ok = false;
-    if (!ok) {
+    if (f == NULL) {
         kev_cli_error("export", "cannot write %s: %s", x->path, strerror(errno));
+        return KEV_EXIT_INTERNAL;
+    }
+    (void)kev_cli_fwrite(f, rec->data, rec->caplen);
+    if (kev_cli_stream_close("export", f, x->path) != KEV_EXIT_OK) {
+        remove(x->path); /* never a file with part of a batch */
         return KEV_EXIT_INTERNAL;
     }
     x->files++;
@@ -168,7 +177,8 @@ static int write_multi(export_ctx *x, const kev_trace_rec *rec)
         return KEV_EXIT_OK;
     }
     if (rc != 0) {
-        kev_cli_error("export", "cannot write %s: %s", x->multi.path, kev_strerror(rc));
+        kev_cli_error("export", "cannot write %s: %s", kev_cli_out_name(x->multi.path),
+                      kev_cli_write_strerror(rc));
         return KEV_EXIT_INTERNAL;
     }
     x->multi_records++;
@@ -197,17 +207,27 @@ static int export_record(export_ctx *x, const kev_trace_rec *rec)
 
 static int multi_write(void *ctx, const uint8_t *p, size_t n)
 {
-    return fwrite(p, 1, n, ctx) == n ? 0 : KEV_EIO;
+    return kev_cli_fwrite(ctx, p, n) ? 0 : KEV_EIO;
 }
 
 /* Reads every record of the trace into the outputs. */
 static int export_all(export_ctx *x, kev_trace_reader *r)
 {
     kev_trace_rec rec;
-    int rc, exit_code = KEV_EXIT_OK;
-    while (exit_code == KEV_EXIT_OK && (rc = kev_trace_next(r, &rec)) == 1)
-        exit_code = export_record(x, &rec);
-    if (exit_code == KEV_EXIT_OK && !kev_cli_trace_end_ok("export", x->trace, r))
+    int exit_code = KEV_EXIT_OK;
+    bool stopped = false; /* at --to: what follows is not ours to judge */
+    while (exit_code == KEV_EXIT_OK && !stopped && kev_trace_next(r, &rec) == 1) {
+        if (!x->have_first)
+            x->first_t = rec.t_ns;
+        x->have_first = true;
+        stopped = kev_cli_bound_reached(&x->range.to, x->first_t, rec.index, rec.t_ns);
+        if (!stopped &&
+            (x->range.from.kind == KEV_BOUND_NONE ||
+             kev_cli_bound_reached(&x->range.from, x->first_t, rec.index, rec.t_ns)))
+            exit_code = export_record(x, &rec);
+    }
+    if (exit_code == KEV_EXIT_OK && !stopped &&
+        !kev_cli_trace_end_ok("export", x->trace, r))
         exit_code = KEV_EXIT_INPUT;
     if (x->notes > EXPORT_MAX_NOTES)
         fprintf(stderr, "kevrr export: %s: %" PRIu64 " more notes not shown\n", x->trace,
@@ -239,21 +259,79 @@ static int export_open(export_ctx *x, const char *multi)
     return KEV_EXIT_OK;
 }
 
+/* The deprecated `--multi FILE` (or `--multi=FILE`): --multi followed by
+ * an argument that is not an option, where TRACE is then the only other
+ * argument. Takes FILE out of argv (*argc shrinks) and returns it, or NULL
+ * when --multi is the flag. */
+static const char *old_multi(int *argc, char **argv)
+{
+    static const char *const valued[] = {"-o", "--from", "--to"};
+    int at = -1, positional = 0;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            positional += *argc - i - 1;
+            break;
+        }
+        if (strncmp(argv[i], "--multi=", 8) == 0) {
+            const char *file = argv[i] + 8;
+            memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof *argv);
+            --*argc;
+            return file;
+        }
+        bool takes = false;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            takes = takes || strcmp(argv[i], valued[k]) == 0;
+        if (takes) {
+            i++;
+        } else if (strcmp(argv[i], "--multi") == 0 && i + 1 < *argc &&
+                   (argv[i + 1][0] != '-' || strcmp(argv[i + 1], "-") == 0)) {
+            at = ++i;
+        } else if (argv[i][0] != '-' || strcmp(argv[i], "-") == 0) {
+            positional++;
+        }
+    }
+    if (at < 0 || positional != 1)
+        return NULL;
+    const char *file = argv[at];
+    memmove(&argv[at], &argv[at + 1], (size_t)(*argc - at) * sizeof *argv);
+    --*argc;
+    return file;
+}
+
 static int export_cmd(int argc, char **argv)
 {
-    const char *dir = NULL, *multi = NULL;
-    const kev_cli_opt opts[] = {{"-o", &dir, NULL, NULL}, {"--multi", &multi, NULL, NULL}};
-    int nargs, prc = kev_cli_parse("export", argc, argv, opts, 2, export_usage, &nargs);
+    const char *out = NULL, *from = NULL, *to = NULL;
+    bool multi_flag = false;
+    const char *old = old_multi(&argc, argv);
+    const kev_cli_opt opts[] = {{"-o", &out, NULL, NULL},
+                                {"--multi", NULL, &multi_flag, NULL},
+                                {"--from", &from, NULL, NULL},
+                                {"--to", &to, NULL, NULL}};
+    int nargs, prc = kev_cli_parse("export", argc, argv, opts, sizeof opts / sizeof opts[0],
+                                   export_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;
+    if (old != NULL)
+        kev_cli_error("export",
+                      "--multi FILE is deprecated: use --multi -o FILE (docs/cli.md, "
+                      "Conventions)");
+    /* The outputs: -o is the multi-batch file with --multi, else DIR. */
+    const char *dir = old || !multi_flag ? out : NULL;
+    const char *multi = old ? old : multi_flag ? out : NULL;
     if (nargs != 1 || (dir == NULL && multi == NULL)) {
         kev_cli_error("export", "%s; see kevrr help export",
-                      nargs != 1 ? "give exactly one trace"
-                                 : "no output: -o DIR or --multi FILE");
+                      nargs != 1           ? "give exactly one trace"
+                      : multi_flag && !old ? "no output: --multi -o FILE"
+                                           : "no output: -o DIR or --multi -o FILE");
         return KEV_EXIT_USAGE;
     }
     export_ctx x;
     memset(&x, 0, sizeof x);
+    if (kev_cli_range_parse("export", from, to, &x.range) != 0)
+        return KEV_EXIT_USAGE;
+    if (kev_cli_out_not_input("export", multi, argv + 1, 1) != 0 ||
+        kev_cli_out_not_input("export", dir, argv + 1, 1) != 0)
+        return KEV_EXIT_USAGE;
     x.trace = argv[1];
     x.dir = dir;
     kev_trace_reader *r = kev_cli_trace_open("export", x.trace, 0);

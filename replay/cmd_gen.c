@@ -109,24 +109,41 @@ static int gen_write(FILE *f, const char *text, size_t len, const char *source,
     if (rc == 0 && g.w == NULL)
         rc = gen_open(&g, g.last_ns);
     if (rc == 0)
-        rc = kev_trace_writer_close(g.w, g.last_ns);
+        rc = kev_cli_trace_close(g.w, g.last_ns);
     else
         kev_trace_writer_abandon(g.w);
     free(g.snapshot);
     return rc;
 }
 
-/* Compiles the scenario once, writing nothing, to check it. Returns the
- * exit code, after printing "kevrr gen: FILE: line N: ..." on an error. */
+/* Compiles the scenario once, writing nothing, to check it. Returns 0 or
+ * a KEV_E* code with "line N: ..." in `err`. */
+static int gen_compile_check(const char *text, size_t len, kev_strbuf *err)
+{
+    int rc = kev_scenario_compile(text, len, check_item, err, err);
+    if (rc != 0 && err->len == 0)
+        kev_strbuf_adds(err, kev_strerror(rc));
+    return rc;
+}
+
+/* The check, as gen's exit code, after printing "kevrr gen: FILE: line N:
+ * ..." on an error. */
 static int gen_check(const char *input, const char *text, size_t len)
 {
     kev_strbuf err = KEV_STRBUF_INIT;
-    int rc = kev_scenario_compile(text, len, check_item, &err, &err);
+    int rc = gen_compile_check(text, len, &err);
     if (rc != 0)
-        kev_cli_error("gen", "%s: %s", input,
-                      err.len ? kev_strbuf_str(&err) : kev_strerror(rc));
+        kev_cli_error("gen", "%s: %s", input, kev_strbuf_str(&err));
     kev_strbuf_free(&err);
     return rc == 0 ? KEV_EXIT_OK : rc == KEV_ENOMEM ? KEV_EXIT_INTERNAL : KEV_EXIT_INPUT;
+}
+
+int kev_gen_trace(FILE *f, const char *text, size_t len, const char *source,
+                  kev_strbuf *err, bool *scenario_error)
+{
+    int rc = gen_compile_check(text, len, err);
+    *scenario_error = rc != 0 && rc != KEV_ENOMEM;
+    return rc ? rc : gen_write(f, text, len, source, NULL);
 }
 
 /* Writes the trace of a checked scenario to OUT. Returns the exit code. */
@@ -139,7 +156,8 @@ static int gen_output(const char *out, const char *text, size_t len, const char 
         return exit_code;
     int rc = gen_write(o.f, text, len, source, comment);
     if (rc != 0)
-        kev_cli_error("gen", "%s: %s", out, kev_strerror(rc));
+        kev_cli_error("gen", "cannot write %s: %s", kev_cli_out_name(out),
+                      kev_cli_write_strerror(rc));
     exit_code = kev_cli_out_close(&o, "gen", rc == 0);
     return rc != 0 ? KEV_EXIT_INTERNAL : exit_code;
 }
@@ -158,10 +176,16 @@ static int gen(int argc, char **argv)
                       nargs != 1 ? "give exactly one scenario" : "no output: -o TRACE");
         return KEV_EXIT_USAGE;
     }
+    if (kev_cli_out_not_input("gen", out, argv + 1, 1) != 0)
+        return KEV_EXIT_USAGE;
     size_t len;
     char *text = kev_cli_read_file(argv[1], KEV_SCENARIO_MAX_TEXT, &len);
     if (text == NULL)
         return KEV_EXIT_INPUT;
+    if (kev_cli_scenario_check("gen", argv[1], text, len) != 0) {
+        free(text);
+        return KEV_EXIT_INPUT;
+    }
     kev_strbuf dflt = KEV_STRBUF_INIT;
     if (source == NULL)
         default_source(&dflt, argv[1]);

@@ -50,6 +50,9 @@ static const char import_usage[] =
 #define IMPORT_MAX_NOTES 20u
 /* Files taken from one directory. */
 #define IMPORT_MAX_DIR_FILES 1000000u
+/* The bytes read from one input: a fuzzer input is far smaller; past this
+ * (/dev/zero, a disk image given by mistake) the input is refused. */
+#define IMPORT_MAX_INPUT (64u << 20)
 
 typedef struct import_ctx {
     bool multi;
@@ -59,6 +62,8 @@ typedef struct import_ctx {
     uint64_t records, last_ns, notes;
     uint8_t *buf; /* the current input's bytes */
     size_t alloc;
+    bool out_file; /* the trace being written is a file: out_st is its */
+    struct stat out_st;
 } import_ctx;
 
 static void note(import_ctx *x, const char *path, const char *fmt, ...)
@@ -132,12 +137,20 @@ static int read_input(import_ctx *x, const char *path, size_t cap, size_t *len,
         n = fread(dst, 1, room, f);
         *len += dst == skip ? 0 : n;
         *total += n;
-    } while (n > 0);
-    bool failed = oom || ferror(f);
+    } while (n > 0 && *total <= IMPORT_MAX_INPUT);
+    bool over = *total > IMPORT_MAX_INPUT;
+    int e = errno;
+    bool failed = oom || ferror(f) || over;
     if (!is_stdin)
         fclose(f);
-    if (failed)
-        kev_cli_error("import", "%s: %s", path, oom ? "out of memory" : "read error");
+    if (over)
+        kev_cli_error("import",
+                      "%s: more than %u bytes (IMPORT_MAX_INPUT): not a fuzzer input; "
+                      "nothing written",
+                      path, IMPORT_MAX_INPUT);
+    else if (failed)
+        kev_cli_error("import", "cannot read %s: %s", path,
+                      oom ? "out of memory" : strerror(e));
     return !failed ? KEV_EXIT_OK : oom ? KEV_EXIT_INTERNAL : KEV_EXIT_INPUT;
 }
 
@@ -166,7 +179,9 @@ static int put_record(import_ctx *x, const char *path, const uint8_t *data, uint
         rc = kev_trace_write_batch(x->w, t, data, len, (uint32_t)origlen);
     }
     if (rc != 0) {
-        kev_cli_error("import", "cannot write %s: %s", x->out, kev_strerror(rc));
+        kev_cli_trace_write_failed(rc);
+        kev_cli_error("import", "cannot write %s: %s", kev_cli_out_name(x->out),
+                      kev_cli_write_strerror(rc));
         return KEV_EXIT_INTERNAL;
     }
     x->records++;
@@ -303,7 +318,9 @@ static int import_dir(import_ctx *x, const char *dir)
             break;
         }
         sprintf(path, "%s/%s", dir, names[i]);
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        bool ours = x->out_file && stat(path, &st) == 0 && st.st_dev == x->out_st.st_dev &&
+                    st.st_ino == x->out_st.st_ino; /* OUT.tmp, being written here */
+        if (!ours && stat(path, &st) == 0 && S_ISREG(st.st_mode))
             rc = import_file(x, path);
         free(path);
     }
@@ -311,6 +328,37 @@ static int import_dir(import_ctx *x, const char *dir)
         free(names[i]);
     free(names);
     return rc;
+}
+
+/* Refuses an output that is one of the inputs, or a file in an input
+ * directory. 0 or -1 after a message. */
+static int out_check(const char *out, char **inputs, int n)
+{
+    if (kev_cli_out_not_input("import", out, inputs, (size_t)n) != 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        if (strcmp(inputs[i], "-") == 0 || stat(inputs[i], &st) != 0 ||
+            !S_ISDIR(st.st_mode))
+            continue;
+        size_t k;
+        int rc;
+        char **names = list_dir(inputs[i], &k, &rc);
+        for (size_t j = 0; j < k && rc == KEV_EXIT_OK; j++) {
+            kev_strbuf sb = KEV_STRBUF_INIT;
+            kev_strbuf_addf(&sb, "%s/%s", inputs[i], names[j]);
+            char *one = sb.err ? NULL : sb.p;
+            if (one && kev_cli_out_not_input("import", out, &one, 1) != 0)
+                rc = KEV_EXIT_USAGE;
+            kev_strbuf_free(&sb);
+        }
+        for (size_t j = 0; j < k; j++)
+            free(names[j]);
+        free(names);
+        if (rc == KEV_EXIT_USAGE)
+            return -1;
+    }
+    return 0;
 }
 
 static int import_input(import_ctx *x, const char *input)
@@ -377,7 +425,8 @@ static int import_write(import_ctx *x, FILE *f, char **inputs, int n)
     x->w = source ? kev_trace_writer_open(f, &meta, &err) : NULL;
     free(source);
     if (x->w == NULL) {
-        kev_cli_error("import", "cannot write %s: %s", x->out, kev_strerror(err));
+        kev_cli_error("import", "cannot write %s: %s", kev_cli_out_name(x->out),
+                      kev_strerror(err));
         return KEV_EXIT_INTERNAL;
     }
     x->last_ns = x->t0;
@@ -388,8 +437,9 @@ static int import_write(import_ctx *x, FILE *f, char **inputs, int n)
         kev_trace_writer_abandon(x->w);
         return rc;
     }
-    if ((err = kev_trace_writer_close(x->w, x->last_ns)) != 0) {
-        kev_cli_error("import", "cannot write %s: %s", x->out, kev_strerror(err));
+    if ((err = kev_cli_trace_close(x->w, x->last_ns)) != 0) {
+        kev_cli_error("import", "cannot write %s: %s", kev_cli_out_name(x->out),
+                      kev_cli_write_strerror(err));
         return KEV_EXIT_INTERNAL;
     }
     return KEV_EXIT_OK;
@@ -412,11 +462,12 @@ static int import_cmd(int argc, char **argv)
                       nargs < 1 ? "no input given" : "no output: -o TRACE");
         return KEV_EXIT_USAGE;
     }
-    if (parse_clock(&x, step, t0) != 0)
+    if (parse_clock(&x, step, t0) != 0 || out_check(x.out, argv + 1, nargs) != 0)
         return KEV_EXIT_USAGE;
     kev_cli_out o;
     int exit_code = kev_cli_out_open(&o, "import", x.out);
     if (exit_code == KEV_EXIT_OK) {
+        x.out_file = o.f != stdout && fstat(fileno(o.f), &x.out_st) == 0;
         exit_code = import_write(&x, o.f, argv + 1, nargs);
         int rc = kev_cli_out_close(&o, "import", exit_code == KEV_EXIT_OK);
         exit_code = exit_code == KEV_EXIT_OK ? rc : exit_code;

@@ -17,14 +17,19 @@
 #include "kevrr/scenario.h" /* kev_darwin_errno_name */
 
 static const char info_usage[] =
-    "usage: kevrr info [--json] TRACE...\n"
+    "usage: kevrr info [--format text|json] [--from X] [--to X] TRACE...\n"
     "\n"
     "Describe each TRACE ('-' reads stdin): format version, metadata,\n"
-    "snapshot, batches and failed recv()s, time span, sizes, events by\n"
-    "subclass and code, truncated batches, and how the trace ended.\n"
+    "snapshot, batches and failed recv()s, time span, sizes, the container,\n"
+    "events by subclass and code, truncated batches, and how the trace ended.\n"
     "\n"
     "options:\n"
-    "  --json       one JSON object per trace, one per line\n"
+    "  --format F   text (default) or json: one JSON object per trace, one per\n"
+    "               line (--json is the deprecated spelling)\n"
+    "  --from X     count the batches from X (a batch index, a Unix time with a\n"
+    "               '.', or +DURATION after the first batch); the whole trace\n"
+    "               is still read, to say how it ends\n"
+    "  --to X       count the batches before X (not included)\n"
     "  -h, --help   this help\n"
     "\n"
     "exit status: 0 every trace whole, 2 usage, 3 a trace unreadable,\n"
@@ -164,16 +169,30 @@ static int count_rec(info_stats *s, const kev_trace_rec *rec)
     return count_batch(s, rec);
 }
 
-/* Reads every record. Returns 0, or KEV_ENOMEM. */
-static int info_read(kev_trace_reader *r, const char *path, info_stats *s)
+/* Reads every record, counting those in `rg`. Returns 0, or KEV_ENOMEM. */
+static int info_read(kev_trace_reader *r, const char *path, const kev_cli_range *rg,
+                     info_stats *s)
 {
     kev_trace_rec rec;
     struct stat st;
     int rc;
-    while ((rc = kev_trace_next(r, &rec)) > 0)
-        if (count_rec(s, &rec) != 0)
+    bool have_first = false;
+    uint64_t t0 = 0;
+    while ((rc = kev_trace_next(r, &rec)) > 0) {
+        t0 = have_first ? t0 : rec.t_ns;
+        have_first = true;
+        bool in = (rg->from.kind == KEV_BOUND_NONE ||
+                   kev_cli_bound_reached(&rg->from, t0, rec.index, rec.t_ns)) &&
+                  !kev_cli_bound_reached(&rg->to, t0, rec.index, rec.t_ns);
+        if (in && count_rec(s, &rec) != 0)
             return KEV_ENOMEM;
+    }
     kev_trace_reader_stats(r, &s->members, &s->file_bytes, &s->raw_bytes);
+    kev_trace_container kind;
+    uint64_t streams;
+    kev_trace_container_get(r, &kind, NULL, &streams);
+    if (kind != KEV_TC_BGZF) /* chunks are no members: gzip's streams, or none */
+        s->members = kind == KEV_TC_GZIP ? streams : 0;
     if (strcmp(path, "-") != 0 && stat(path, &st) == 0)
         s->file_bytes = (uint64_t)st.st_size;
     return 0;
@@ -362,6 +381,35 @@ static void put_counts(info_out *o, const info_stats *s)
     field_u64(o, "members:", "members", s->members);
 }
 
+/* What wraps the pcapng data, and what that allows. */
+static void put_container(info_out *o, const kev_trace_reader *r)
+{
+    kev_trace_container kind;
+    bool indexed;
+    uint64_t streams;
+    kev_trace_container_get(r, &kind, &indexed, &streams);
+    static const char *const json_names[] = {
+        [KEV_TC_BGZF] = "bgzf", [KEV_TC_GZIP] = "gzip", [KEV_TC_PCAPNG] = "pcapng"};
+    if (o->json) {
+        field_str(o, "", "container", json_names[kind]);
+        key(o, "", "indexed");
+        kev_strbuf_adds(&o->sb, indexed ? "true" : "false");
+        return;
+    }
+    key(o, "container:", "");
+    if (kind == KEV_TC_BGZF && indexed)
+        kev_strbuf_adds(&o->sb, "BGZF with kevrr's index: seeks hop members, salvage");
+    else if (kind == KEV_TC_BGZF)
+        kev_strbuf_adds(&o->sb, "BGZF without kevrr's index (bgzip's?): read in order, "
+                                "no salvage");
+    else if (kind == KEV_TC_GZIP)
+        kev_strbuf_addf(&o->sb, "gzip, %" PRIu64 " stream%s: read in order, no salvage",
+                        streams, streams == 1 ? "" : "s");
+    else
+        kev_strbuf_adds(&o->sb, "pcapng, uncompressed: read in order, no salvage");
+    end_field(o);
+}
+
 /* Records by kind, in header order. */
 static void put_events(info_out *o, const info_stats *s)
 {
@@ -405,12 +453,15 @@ static void put_end(info_out *o, const kev_trace_reader *r)
         else
             kev_strbuf_adds(&o->sb, "null");
     } else {
+        bool indexed;
+        kev_trace_container_get(r, NULL, &indexed, NULL);
         key(o, "stats block:", "");
         if (isb)
             kev_strbuf_addf(&o->sb, "%" PRIu64 " records, stop %s (%s)\n", count, t.secs,
                             t.utc);
         else
-            kev_strbuf_adds(&o->sb, "none (the capture was not closed)\n");
+            kev_strbuf_adds(&o->sb,
+                            indexed ? "none (the capture was not closed)\n" : "none\n");
     }
     const kev_trace_damage *d = kev_trace_end(r, NULL);
     if (o->json) {
@@ -423,19 +474,20 @@ static void put_end(info_out *o, const kev_trace_reader *r)
     end_field(o);
 }
 
-static int info_one(const char *path, bool json)
+static int info_one(const char *path, bool json, const kev_cli_range *rg)
 {
     kev_trace_reader *r = kev_cli_trace_open("info", path, 0);
     if (r == NULL)
         return KEV_EXIT_INPUT;
     info_stats s;
     memset(&s, 0, sizeof s);
-    int rc = info_read(r, path, &s);
+    int rc = info_read(r, path, rg, &s);
     info_out o = {KEV_STRBUF_INIT, json, true};
     kev_strbuf_adds(&o.sb, json ? "{" : "");
     field_str(&o, "trace:", "file", path);
     put_meta(&o, r);
     put_counts(&o, &s);
+    put_container(&o, r);
     put_events(&o, &s);
     put_end(&o, r);
     kev_strbuf_adds(&o.sb, json ? "}\n" : "");
@@ -446,7 +498,7 @@ static int info_one(const char *path, bool json)
     if (exit_code == KEV_EXIT_INTERNAL)
         kev_cli_error("info", "%s: out of memory", path);
     else
-        fwrite(o.sb.p, 1, o.sb.len, stdout);
+        (void)kev_cli_fwrite(stdout, o.sb.p, o.sb.len);
     kev_strbuf_free(&o.sb);
     free(s.kinds);
     kev_trace_close(r);
@@ -456,10 +508,19 @@ static int info_one(const char *path, bool json)
 static int info(int argc, char **argv)
 {
     bool json = false;
-    const kev_cli_opt opts[] = {{"--json", NULL, &json, NULL}};
-    int nargs, prc = kev_cli_parse("info", argc, argv, opts, 1, info_usage, &nargs);
+    const char *format = NULL, *from = NULL, *to = NULL;
+    const kev_cli_opt opts[] = {{"--format", &format, NULL, NULL},
+                                {"--json", NULL, &json, "--format json"},
+                                {"--from", &from, NULL, NULL},
+                                {"--to", &to, NULL, NULL}};
+    int nargs, prc = kev_cli_parse("info", argc, argv, opts, sizeof opts / sizeof opts[0],
+                                   info_usage, &nargs);
     if (prc != 0)
         return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;
+    kev_cli_range rg;
+    if (kev_cli_format_parse("info", format, &json) != 0 ||
+        kev_cli_range_parse("info", from, to, &rg) != 0)
+        return KEV_EXIT_USAGE;
     if (nargs == 0) {
         kev_cli_error("info", "no trace given; see kevrr help info");
         return KEV_EXIT_USAGE;
@@ -467,14 +528,12 @@ static int info(int argc, char **argv)
     int exit_code = KEV_EXIT_OK;
     for (int i = 1; i <= nargs; i++) {
         if (i > 1 && !json)
-            putchar('\n');
-        int rc = info_one(argv[i], json);
+            (void)kev_cli_fwrite(stdout, "\n", 1);
+        int rc = info_one(argv[i], json, &rg);
         exit_code = rc > exit_code ? rc : exit_code;
     }
-    if (fflush(stdout) != 0) {
-        kev_cli_error("info", "error writing to standard output");
+    if (kev_cli_stream_close("info", stdout, "standard output") != KEV_EXIT_OK)
         return KEV_EXIT_INTERNAL;
-    }
     return exit_code;
 }
 

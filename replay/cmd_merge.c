@@ -115,10 +115,11 @@ static int merge_write(merge_in *ins, size_t n, FILE *f, const char *out)
         exit_code = KEV_EXIT_INPUT;
         kev_trace_writer_abandon(w);
     } else {
-        werr = w ? kev_trace_writer_close(w, stop) : werr;
+        werr = w ? kev_cli_trace_close(w, stop) : werr;
     }
     if (exit_code == KEV_EXIT_OK && werr != 0) {
-        kev_cli_error("merge", "%s: %s", out, kev_strerror(werr));
+        kev_cli_error("merge", "cannot write %s: %s", kev_cli_out_name(out),
+                      kev_cli_write_strerror(werr));
         exit_code = KEV_EXIT_INTERNAL;
     }
     kev_strbuf_free(&comment);
@@ -157,6 +158,8 @@ static int merge(int argc, char **argv)
         return KEV_EXIT_USAGE;
     }
     size_t n = (size_t)nargs;
+    if (kev_cli_out_not_input("merge", out, argv + 1, n) != 0)
+        return KEV_EXIT_USAGE;
     merge_in *ins = calloc(n, sizeof *ins);
     if (ins == NULL) {
         kev_cli_error("merge", "out of memory");

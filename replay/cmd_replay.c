@@ -29,6 +29,7 @@
 
 #include "cli.h"
 #include "golden.h"
+#include "replay.h"
 
 static const char replay_usage[] =
     "usage: kevrr replay [OPTIONS] TRACE...\n"
@@ -39,7 +40,9 @@ static const char replay_usage[] =
     "a golden report (--expect, --expect-dir), or rewrite the golden (--update).\n"
     "\n"
     "core:\n"
-    "  --profile P        @PROFILES@ (default: hardened)\n"
+    "  --profile P|LIST|all  the core's profile: @PROFILES@\n"
+    "                     (default: hardened); several, comma-separated, or\n"
+    "                     all: each trace is replayed under each, in turn\n"
     "  --ilp32            emulate 32-bit (i386) arithmetic and layouts\n"
     "  --recv-buffer N    receive buffer, 24..65536 (default: 65536 for hardened,\n"
     "                     1024 for @FAITHFUL@); a longer record is cut to it\n"
@@ -57,14 +60,17 @@ static const char replay_usage[] =
     "  --drift-each       --drift, and after each batch the keys that start or\n"
     "                     stop drifting\n"
     "output:\n"
-    "  --report FILE      write the reports to FILE ('-': stdout; the default\n"
-    "                     without --expect, --expect-dir and --update)\n"
+    "  -o FILE            write the reports to FILE ('-': stdout; the default\n"
+    "                     without --expect, --expect-dir and --update);\n"
+    "                     --report is its deprecated spelling\n"
     "  --format F         text (default) or json: one object per report line\n"
-    "  --expect GOLDEN    compare the report with GOLDEN (one TRACE)\n"
-    "  --expect-dir DIR   compare each TRACE with DIR/NAME.PROFILE.report\n"
-    "                     (NAME: TRACE's file name without its extensions)\n"
+    "  --expect GOLDEN    compare the report with GOLDEN (one TRACE, one profile)\n"
+    "  --expect-dir DIR   compare each TRACE with DIR/NAME.PROFILE.report (NAME:\n"
+    "                     TRACE's file name without .kev, .pcapng, .pcap, .gz,\n"
+    "                     .bgz or .scn: cap.0.kev -> DIR/cap.0.v963.report)\n"
     "  --update           write the golden(s) instead of comparing\n"
-    "  --junit FILE       write a JUnit XML file: one test case per trace\n"
+    "  --junit FILE       write a JUnit XML file: one test suite per profile,\n"
+    "                     one test case per trace\n"
     "  --fail-on-defect   exit 4 when a defect is reported\n"
     "  -q, --quiet        no progress bar, no \"matches\" or \"updated\" lines\n"
     "  -h, --help         this help\n"
@@ -75,15 +81,26 @@ static const char replay_usage[] =
     "snapshot does not load; 4 a defect was reported (--fail-on-defect);\n"
     "5 out of memory, or an output could not be written.\n";
 
+/* The command being run (replay, or run with its scenario source): set
+ * once by kev_replay_main. */
+static struct {
+    const char *name, *usage;
+    const kev_replay_src *src;
+} rcmd = {"replay", replay_usage, NULL};
+
 /* Progress: redrawn every this many records (not by the clock, so that
  * replay does no system call per record). */
 #define PROGRESS_EVERY 4096u
 #define PROGRESS_WIDTH 30
 /* A JUnit failure quotes at most this much of the diff. */
 #define JUNIT_MAX_TEXT ((size_t)1 << 20)
+/* A --fail-on-defect failure names this many defects, then "...". */
+#define DEFECTS_NAMED 8u
 
 typedef struct replay_opts {
     kev_world_opts world;
+    kev_profile profiles[KEV_PROFILE__COUNT]; /* --profile LIST|all, in order */
+    size_t n_profiles;
     bool salvage, step, json, update, fail_on_defect, quiet;
     kev_cli_range range; /* --from, --to */
     const char *report, *expect, *expect_dir, *junit;
@@ -94,9 +111,21 @@ typedef struct replay {
     replay_opts o;
     FILE *rf;      /* the report's file (or stdout), or NULL: not written */
     bool progress; /* stderr is a terminal the bar may use */
-    kev_strbuf junit;
+    /* JUnit: one test suite per profile, in the order replayed. */
+    struct {
+        kev_strbuf cases;
+        unsigned tests, failures, errors;
+    } suite[KEV_PROFILE__COUNT];
     unsigned tests, failures, errors;
+    bool write_failed; /* the report could not be written: said once */
 } replay;
+
+/* The report's file, for messages. */
+static const char *report_name(const replay *rp)
+{
+    return rp->o.report && strcmp(rp->o.report, "-") != 0 ? rp->o.report
+                                                          : "standard output";
+}
 
 /* One trace being replayed. */
 typedef struct trace_run {
@@ -119,6 +148,8 @@ typedef struct trace_run {
     bool bar;                /* the progress bar is drawn */
     int code;                /* exit code so far */
     kev_strbuf msg, verdict; /* for JUnit: the error, the divergence */
+    kev_strbuf defects;      /* the first DEFECTS_NAMED defects, named */
+    uint64_t n_defects;
 } trace_run;
 
 /* ---------------------------------------------------------------- helpers */
@@ -143,7 +174,7 @@ static void trace_error(trace_run *t, int code, const char *fmt, ...)
     kev_strbuf_clear(&t->msg);
     kev_strbuf_vaddf(&t->msg, fmt, ap);
     va_end(ap);
-    kev_cli_error("replay", "%s", kev_strbuf_str(&t->msg));
+    kev_cli_error(rcmd.name, "%s", kev_strbuf_str(&t->msg));
     t->code = worse(t->code, code);
 }
 
@@ -154,15 +185,30 @@ static char *dup_str(const char *s)
     return d ? memcpy(d, s, n) : NULL;
 }
 
-/* TRACE's last path component without its extensions ("stdin" for "-"). */
+/* TRACE's last path component without its trace extensions, which are
+ * taken off the end one by one (.kev, .pcapng, .pcap, .gz, .bgz, .scn): every
+ * other part stays, so that the names that tell traces apart keep doing so
+ * (capture's cap.0.kev and cap.1.kev: cap.0, cap.1; field.kev.gz: field).
+ * "stdin" for "-". */
 static void trace_name(const char *path, kev_strbuf *out)
 {
+    static const char *const exts[] = {".kev", ".pcapng", ".pcap", ".gz", ".bgz", ".scn"};
     const char *slash = strrchr(path, '/');
     const char *b = slash ? slash + 1 : path;
     if (strcmp(path, "-") == 0)
         b = "stdin";
-    const char *dot = b[0] ? strchr(b + 1, '.') : NULL;
-    kev_strbuf_add(out, b, dot ? (size_t)(dot - b) : strlen(b));
+    size_t n = strlen(b);
+    for (bool cut = true; cut;) {
+        cut = false;
+        for (size_t i = 0; i < sizeof exts / sizeof exts[0] && !cut; i++) {
+            size_t k = strlen(exts[i]);
+            if (n > k && memcmp(b + n - k, exts[i], k) == 0) {
+                n -= k;
+                cut = true;
+            }
+        }
+    }
+    kev_strbuf_add(out, b, n);
 }
 
 /* The golden of TRACE: --expect, or DIR/NAME.PROFILE.report; NULL when
@@ -203,9 +249,9 @@ static int check_names(const replay_opts *o, int nargs, char **args)
             kev_strbuf_clear(&b);
             trace_name(args[j], &b);
             if (strcmp(kev_strbuf_str(&a), kev_strbuf_str(&b)) == 0) {
-                kev_cli_error("replay", "%s and %s would share the golden %s/%s.%s.report",
+                kev_cli_error(rcmd.name, "%s and %s would share the golden %s/%s.%s.report",
                               args[i], args[j], o->expect_dir, kev_strbuf_str(&a),
-                              kev_profile_name(o->world.profile));
+                              kev_profile_name(o->profiles[0]));
                 rc = -1;
             }
         }
@@ -220,24 +266,44 @@ static int check_args(const replay_opts *o, int nargs, char **args)
 {
     const char *why = NULL;
     bool golden = o->expect || o->expect_dir;
+    const char *noun = rcmd.src ? rcmd.src->noun : "trace";
+    char none[64];
+    snprintf(none, sizeof none, "no %s given", noun);
     if (nargs < 1)
-        why = "no trace given";
+        why = none;
+    else if (rcmd.src && rcmd.src->single && nargs > 1)
+        why = "give exactly one";
+    else if (rcmd.src && o->salvage)
+        why = "--salvage reads damaged traces, not scenarios";
     else if (o->expect && o->expect_dir)
         why = "give --expect or --expect-dir, not both";
     else if (o->update && !golden)
         why = "--update needs --expect GOLDEN or --expect-dir DIR";
     else if (o->expect && nargs > 1)
         why = "--expect compares one trace; use --expect-dir DIR for several";
+    else if (o->expect && o->n_profiles > 1)
+        why = "--expect is one golden, for one profile; use --expect-dir DIR for several";
     else if (golden && o->report && strcmp(o->report, "-") == 0)
         why = "with --expect, --expect-dir or --update, standard output carries the "
-              "verdicts: give --report a file";
+              "verdicts: give -o a file";
     else if ((o->junit && strcmp(o->junit, "-") == 0) ||
              (o->expect && strcmp(o->expect, "-") == 0))
         why = "--junit and --expect need a file name, not '-'";
     if (why) {
-        kev_cli_error("replay", "%s; see kevrr help replay", why);
+        kev_cli_error(rcmd.name, "%s; see kevrr help %s", why, rcmd.name);
         return -1;
     }
+    /* No output may be one of the traces (or the golden read): refused
+     * before anything is opened for writing. */
+    if (kev_cli_out_not_input(rcmd.name, o->report, args, (size_t)nargs) != 0 ||
+        kev_cli_out_not_input(rcmd.name, o->junit, args, (size_t)nargs) != 0 ||
+        (o->update &&
+         kev_cli_out_not_input(rcmd.name, o->expect, args, (size_t)nargs) != 0))
+        return -1;
+    if (o->expect && !o->update &&
+        (kev_cli_out_not_input(rcmd.name, o->report, (char *const *)&o->expect, 1) != 0 ||
+         kev_cli_out_not_input(rcmd.name, o->junit, (char *const *)&o->expect, 1) != 0))
+        return -1;
     return o->expect_dir ? check_names(o, nargs, args) : 0;
 }
 
@@ -246,17 +312,21 @@ static int parse_values(replay_opts *o, const char *profile, const char *recv,
                         const char *format, const char *from, const char *to)
 {
     uint64_t rb = 0;
-    if (profile && kev_cli_profile_parse("replay", profile, &o->world.profile) != 0)
+    o->profiles[0] = o->world.profile;
+    o->n_profiles = 1;
+    if (profile &&
+        kev_cli_profiles_parse(rcmd.name, profile, o->profiles, &o->n_profiles) != 0)
         return -1;
+    o->world.profile = o->profiles[0];
     if (recv && (kev_cli_parse_u64(recv, &rb) != 0 || rb < KEV_MSG_HEADER_SIZE ||
                  rb > KEV_MAX_BATCH)) {
-        kev_cli_error("replay", "--recv-buffer '%s' is not in 24..65536", recv);
+        kev_cli_error(rcmd.name, "--recv-buffer '%s' is not in 24..65536", recv);
         return -1;
     }
     o->world.recv_buffer = (uint32_t)rb;
-    if (kev_cli_format_parse("replay", format, &o->json) != 0)
+    if (kev_cli_format_parse(rcmd.name, format, &o->json) != 0)
         return -1;
-    return kev_cli_range_parse("replay", from, to, &o->range);
+    return kev_cli_range_parse(rcmd.name, from, to, &o->range);
 }
 
 /* Parses argv into o; the traces end up in argv[1..1 + *nargs). Returns 0,
@@ -275,7 +345,8 @@ static int parse_args(replay_opts *o, int argc, char **argv, int *nargs)
                                 {"--step", NULL, &o->step, NULL},
                                 {"--drift", NULL, &o->world.drift, NULL},
                                 {"--drift-each", NULL, &o->world.drift_each, NULL},
-                                {"--report", &o->report, NULL, NULL},
+                                {"-o", &o->report, NULL, NULL},
+                                {"--report", &o->report, NULL, "-o"},
                                 {"--format", &format, NULL, NULL},
                                 {"--expect", &o->expect, NULL, NULL},
                                 {"--expect-dir", &o->expect_dir, NULL, NULL},
@@ -284,8 +355,8 @@ static int parse_args(replay_opts *o, int argc, char **argv, int *nargs)
                                 {"--fail-on-defect", NULL, &o->fail_on_defect, NULL},
                                 {"--quiet", NULL, &o->quiet, NULL},
                                 {"-q", NULL, &o->quiet, NULL}};
-    int rc = kev_cli_parse("replay", argc, argv, opts, sizeof opts / sizeof opts[0],
-                           replay_usage, nargs);
+    int rc = kev_cli_parse(rcmd.name, argc, argv, opts, sizeof opts / sizeof opts[0],
+                           rcmd.usage, nargs);
     if (rc != 0)
         return rc;
     if (parse_values(o, profile, recv, format, from, to) != 0)
@@ -316,7 +387,7 @@ static void put_json(trace_run *t, const char *p, size_t n, const kev_rline *l)
     if (b->err)
         t->oom = true;
     else
-        fwrite(b->p, 1, b->len, t->rp->rf);
+        (void)kev_cli_fwrite(t->rp->rf, b->p, b->len);
 }
 
 /* A line goes to the report, the golden being rewritten and the
@@ -328,12 +399,12 @@ static void emit(trace_run *t, const char *p, size_t n, const kev_rline *l)
     if (rf && t->rp->o.json) {
         put_json(t, p, n, l);
     } else if (rf) {
-        fwrite(p, 1, n, rf);
-        putc('\n', rf);
+        (void)kev_cli_fwrite(rf, p, n);
+        (void)kev_cli_fwrite(rf, "\n", 1);
     }
     if (t->upd.f) {
-        fwrite(p, 1, n, t->upd.f);
-        putc('\n', t->upd.f);
+        (void)kev_cli_fwrite(t->upd.f, p, n);
+        (void)kev_cli_fwrite(t->upd.f, "\n", 1);
     }
     if (t->g)
         kev_golden_line(t->g, p, n);
@@ -383,9 +454,9 @@ static void pass_lines(trace_run *t, const char *p, size_t n)
     for (const char *q = p, *end = p + n; (q = memchr(q, '\n', (size_t)(end - q))); q++)
         t->lines++;
     if (t->rp->rf)
-        fwrite(p, 1, n, t->rp->rf);
+        (void)kev_cli_fwrite(t->rp->rf, p, n);
     if (t->upd.f)
-        fwrite(p, 1, n, t->upd.f);
+        (void)kev_cli_fwrite(t->upd.f, p, n);
 }
 
 /* The world's sink: cuts what it writes into lines. */
@@ -509,7 +580,7 @@ static bool reaches(const trace_run *t, const kev_cli_bound *b, const kev_trace_
 static void note_gap(trace_run *t, const kev_trace_rec *rec)
 {
     if (rec->index > t->next_index)
-        kev_cli_error("replay",
+        kev_cli_error(rcmd.name,
                       "%s: records %" PRIu64 "..%" PRIu64 " lost to damage; the "
                       "report numbers only the records fed, so its indexes shift",
                       t->path, t->next_index, rec->index - 1);
@@ -541,17 +612,17 @@ static void read_end(trace_run *t, int rc)
         return;
     kev_strbuf sb = KEV_STRBUF_INIT;
     kev_cli_damage_text(d, &sb);
-    bool cut = d->status == KEV_TS_NO_EOF || d->status == KEV_TS_TORN_MEMBER;
+    bool cut = kev_cli_status_cut(d->status);
     if (rc < 0)
         trace_error(t, KEV_EXIT_INPUT, "%s: %s (the report stops there)", t->path,
                     kev_strbuf_str(&sb));
     else if (!cut)
-        kev_cli_error("replay",
+        kev_cli_error(rcmd.name,
                       "%s: %s; salvage: %" PRIu64 " member(s) skipped, the "
                       "records read replayed",
                       t->path, kev_strbuf_str(&sb), skipped);
     else
-        kev_cli_error("replay", "%s: %s; every record before it was replayed", t->path,
+        kev_cli_error(rcmd.name, "%s: %s; every record before it was replayed", t->path,
                       kev_strbuf_str(&sb));
     kev_strbuf_free(&sb);
 }
@@ -602,6 +673,16 @@ static int open_trace(trace_run *t)
 {
     int err;
     kev_trace_damage d;
+    if (rcmd.src) {
+        int code = KEV_EXIT_INPUT;
+        kev_strbuf why = KEV_STRBUF_INIT;
+        t->r = rcmd.src->open(rcmd.src->ctx, t->path,
+                              t->rp->o.salvage ? KEV_TRACE_SALVAGE : 0, &code, &why);
+        if (t->r == NULL)
+            trace_error(t, code, "%s", why.len ? kev_strbuf_str(&why) : "cannot open");
+        kev_strbuf_free(&why);
+        return t->r ? 0 : -1;
+    }
     t->r = kev_trace_open(t->path, t->rp->o.salvage ? KEV_TRACE_SALVAGE : 0, &err, &d);
     if (t->r != NULL)
         return 0;
@@ -636,7 +717,7 @@ static int open_golden(trace_run *t)
                         strerror(errno));
             return -1;
         }
-        if (kev_cli_out_open(&t->upd, "replay", t->golden) == 0)
+        if (kev_cli_out_open(&t->upd, rcmd.name, t->golden) == 0)
             return 0;
         t->upd.f = NULL;
         trace_error(t, KEV_EXIT_INTERNAL, "cannot write %s", t->golden);
@@ -653,12 +734,27 @@ static int open_golden(trace_run *t)
     return -1;
 }
 
+/* A finding: the first defects are named for --fail-on-defect ("D5
+ * name-unterminated at batch 3 event 0"). */
+static void on_finding(void *ctx, const kev_finding *f)
+{
+    trace_run *t = ctx;
+    if (f->kind != KEV_FINDING_DEFECT || t->n_defects++ >= DEFECTS_NAMED)
+        return;
+    kev_strbuf_addf(&t->defects, "%sD%d %s at batch %" PRIu64 " event %" PRIu32,
+                    t->n_defects > 1 ? ", " : "", f->defect, f->code, f->batch, f->event);
+}
+
 /* A fresh world reporting to on_line, with the trace's snapshot loaded. */
 static int open_world(trace_run *t)
 {
     kev_world_opts wo = t->rp->o.world;
     wo.sink.write = sink_write;
     wo.sink.ctx = t;
+    if (t->rp->o.fail_on_defect && wo.on_finding == NULL) {
+        wo.on_finding = on_finding;
+        wo.finding_ctx = t;
+    }
     if ((t->w = kev_world_new(&wo)) == NULL) {
         trace_error(t, KEV_EXIT_INTERNAL, "out of memory");
         return -1;
@@ -737,7 +833,7 @@ static void update_end(trace_run *t)
 {
     bool failed = ferror(t->upd.f) != 0;
     bool keep = !failed && (t->code == KEV_EXIT_OK || t->code == KEV_EXIT_DEFECT);
-    if (kev_cli_out_close(&t->upd, "replay", keep) != 0 || failed)
+    if (kev_cli_out_close(&t->upd, rcmd.name, keep) != 0 || failed)
         trace_error(t, KEV_EXIT_INTERNAL, "cannot write %s", t->golden);
     else if (keep && !t->rp->o.quiet)
         printf("updated %s\n", t->golden);
@@ -750,8 +846,10 @@ static void trace_end(trace_run *t)
     const kev_world_stats *st = kev_world_stats_get(t->w);
     if (t->rp->o.fail_on_defect && st->defects > 0) {
         kev_strbuf_clear(&t->msg);
-        kev_strbuf_addf(&t->msg, "%" PRIu64 " defect(s) reported", st->defects);
-        kev_cli_error("replay", "%s: %s (--fail-on-defect)", t->path,
+        kev_strbuf_addf(&t->msg, "%" PRIu64 " defect%s reported: %s%s", st->defects,
+                        st->defects == 1 ? "" : "s", kev_strbuf_str(&t->defects),
+                        st->defects > DEFECTS_NAMED ? ", ..." : "");
+        kev_cli_error(rcmd.name, "%s: %s (--fail-on-defect)", t->path,
                       kev_strbuf_str(&t->msg));
         t->code = worse(t->code, KEV_EXIT_DEFECT);
     }
@@ -806,8 +904,10 @@ static void xml_text(kev_strbuf *out, const char *s, size_t n, bool attr)
  * in its text) or, with --fail-on-defect, for defects. */
 static void junit_case(replay *rp, const trace_run *t)
 {
-    kev_strbuf *j = &rp->junit;
+    size_t p = (size_t)rp->o.world.profile;
+    kev_strbuf *j = &rp->suite[p].cases;
     rp->tests++;
+    rp->suite[p].tests++;
     kev_strbuf_adds(j, "    <testcase name=\"");
     xml_text(j, t->path, strlen(t->path), true);
     kev_strbuf_addf(j, "\" classname=\"%s\"", kev_profile_name(rp->o.world.profile));
@@ -819,6 +919,8 @@ static void junit_case(replay *rp, const trace_run *t)
     const char *tag = error ? "error" : "failure";
     rp->errors += error;
     rp->failures += !error;
+    rp->suite[p].errors += error;
+    rp->suite[p].failures += !error;
     kev_strbuf_addf(j, ">\n      <%s message=\"", tag);
     xml_text(j, t->msg.p ? t->msg.p : "", t->msg.len, true);
     kev_strbuf_adds(j, "\">");
@@ -830,30 +932,42 @@ static void junit_case(replay *rp, const trace_run *t)
     kev_strbuf_addf(j, "</%s>\n    </testcase>\n", tag);
 }
 
+/* The JUnit file: <testsuites name="kevrr CMD"> holding one <testsuite>
+ * per profile, named by the profile, in the order replayed. */
 static int junit_write(replay *rp)
 {
     kev_cli_out o;
-    if (rp->junit.err) {
-        kev_cli_error("replay", "out of memory");
+    kev_strbuf x = KEV_STRBUF_INIT;
+    kev_strbuf_addf(&x,
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<testsuites name=\"kevrr %s\" tests=\"%u\" failures=\"%u\" "
+                    "errors=\"%u\">\n",
+                    rcmd.name, rp->tests, rp->failures, rp->errors);
+    for (size_t i = 0; i < rp->o.n_profiles; i++) {
+        size_t p = (size_t)rp->o.profiles[i];
+        kev_strbuf_addf(&x,
+                        "  <testsuite name=\"%s\" tests=\"%u\" failures=\"%u\" "
+                        "errors=\"%u\" skipped=\"0\">\n",
+                        kev_profile_name(rp->o.profiles[i]), rp->suite[p].tests,
+                        rp->suite[p].failures, rp->suite[p].errors);
+        kev_strbuf_add(&x, rp->suite[p].cases.p, rp->suite[p].cases.len);
+        kev_strbuf_adds(&x, "  </testsuite>\n");
+        if (rp->suite[p].cases.err)
+            x.err = rp->suite[p].cases.err;
+    }
+    kev_strbuf_adds(&x, "</testsuites>\n");
+    if (x.err) {
+        kev_strbuf_free(&x);
+        kev_cli_error(rcmd.name, "out of memory");
         return KEV_EXIT_INTERNAL;
     }
-    if (kev_cli_out_open(&o, "replay", rp->o.junit) != 0)
-        return KEV_EXIT_INTERNAL;
-    fprintf(
-        o.f,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<testsuites name=\"kevrr replay\" tests=\"%u\" failures=\"%u\" errors=\"%u\">\n"
-        "  <testsuite name=\"kevrr replay\" tests=\"%u\" failures=\"%u\" errors=\"%u\" "
-        "skipped=\"0\">\n",
-        rp->tests, rp->failures, rp->errors, rp->tests, rp->failures, rp->errors);
-    fputs(kev_strbuf_str(&rp->junit), o.f);
-    fputs("  </testsuite>\n</testsuites>\n", o.f);
-    bool failed = ferror(o.f) != 0;
-    if (kev_cli_out_close(&o, "replay", !failed) != 0 || failed) {
-        kev_cli_error("replay", "cannot write %s", rp->o.junit);
-        return KEV_EXIT_INTERNAL;
+    int code = kev_cli_out_open(&o, rcmd.name, rp->o.junit);
+    if (code == KEV_EXIT_OK) {
+        (void)kev_cli_fwrite(o.f, x.p, x.len);
+        code = kev_cli_out_close(&o, rcmd.name, true);
     }
-    return KEV_EXIT_OK;
+    kev_strbuf_free(&x);
+    return code;
 }
 
 /* ---------------------------------------------------------------- command */
@@ -861,7 +975,7 @@ static int junit_write(replay *rp)
 static void trace_free(trace_run *t)
 {
     if (t->upd.f)
-        kev_cli_out_close(&t->upd, "replay", false);
+        kev_cli_out_close(&t->upd, rcmd.name, false);
     kev_golden_free(t->g);
     kev_world_free(t->w);
     kev_trace_close(t->r);
@@ -871,6 +985,7 @@ static void trace_free(trace_run *t)
     kev_strbuf_free(&t->step);
     kev_strbuf_free(&t->msg);
     kev_strbuf_free(&t->verdict);
+    kev_strbuf_free(&t->defects);
 }
 
 /* Replays one trace; returns its exit code. */
@@ -881,14 +996,17 @@ static int replay_trace(replay *rp, const char *path)
     t.rp = rp;
     t.path = path;
     struct stat st;
-    if (strcmp(path, "-") != 0 && stat(path, &st) == 0)
+    if (rcmd.src == NULL && strcmp(path, "-") != 0 && stat(path, &st) == 0)
         t.file_size = (uint64_t)st.st_size;
     if (open_trace(&t) == 0 && open_golden(&t) == 0 && open_world(&t) == 0) {
         feed_all(&t);
         trace_end(&t);
     }
-    if (rp->rf && ferror(rp->rf))
-        trace_error(&t, KEV_EXIT_INTERNAL, "error writing the report");
+    if (rp->rf && ferror(rp->rf) && !rp->write_failed) {
+        rp->write_failed = true; /* said once, here, for the first trace it hit */
+        trace_error(&t, KEV_EXIT_INTERNAL, "cannot write %s: %s", report_name(rp),
+                    strerror(kev_cli_write_errno()));
+    }
     if (rp->o.junit)
         junit_case(rp, &t);
     int code = t.code;
@@ -908,7 +1026,7 @@ static int report_open(replay *rp)
     rp->rf = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
     if (rp->rf != NULL)
         return 0;
-    kev_cli_error("replay", "cannot write %s: %s", path, strerror(errno));
+    kev_cli_error(rcmd.name, "cannot write %s: %s", path, strerror(errno));
     return KEV_EXIT_INTERNAL;
 }
 
@@ -916,16 +1034,20 @@ static int report_close(replay *rp)
 {
     if (rp->rf == NULL)
         return KEV_EXIT_OK;
-    bool failed = ferror(rp->rf) != 0;
-    if (rp->rf == stdout ? fflush(stdout) != 0 : fclose(rp->rf) != 0)
-        failed = true;
-    if (failed)
-        kev_cli_error("replay", "error writing the report");
-    return failed ? KEV_EXIT_INTERNAL : KEV_EXIT_OK;
+    if (rp->write_failed) { /* said already */
+        if (rp->rf != stdout)
+            fclose(rp->rf);
+        return KEV_EXIT_INTERNAL;
+    }
+    return kev_cli_stream_close(rcmd.name, rp->rf, report_name(rp));
 }
 
-static int replay_cmd(int argc, char **argv)
+int kev_replay_main(const char *name, const char *usage, const kev_replay_src *src,
+                    int argc, char **argv)
 {
+    rcmd.name = name;
+    rcmd.usage = usage;
+    rcmd.src = src;
     replay rp;
     memset(&rp, 0, sizeof rp);
     kev_world_opts_init(&rp.o.world);
@@ -938,15 +1060,25 @@ static int replay_cmd(int argc, char **argv)
     /* No bar when the report itself goes to the same terminal. */
     rp.progress =
         !rp.o.quiet && isatty(STDERR_FILENO) && !(rp.rf == stdout && isatty(STDOUT_FILENO));
-    for (int i = 1; i <= nargs; i++) {
-        code = worse(code, replay_trace(&rp, argv[i]));
-        fflush(stdout);
+    /* Each profile in turn, each trace under it: a fresh world each time. */
+    for (size_t k = 0; k < rp.o.n_profiles; k++) {
+        rp.o.world.profile = rp.o.profiles[k];
+        for (int i = 1; i <= nargs; i++) {
+            code = worse(code, replay_trace(&rp, argv[i]));
+            fflush(stdout);
+        }
     }
     code = worse(code, report_close(&rp));
     if (rp.o.junit)
         code = worse(code, junit_write(&rp));
-    kev_strbuf_free(&rp.junit);
+    for (size_t p = 0; p < KEV_PROFILE__COUNT; p++)
+        kev_strbuf_free(&rp.suite[p].cases);
     return code;
+}
+
+static int replay_cmd(int argc, char **argv)
+{
+    return kev_replay_main("replay", replay_usage, NULL, argc, argv);
 }
 
 const kev_cmd kev_cmd_replay = {"replay", replay_cmd,

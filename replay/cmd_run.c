@@ -1,146 +1,131 @@
 /*
- * cmd_run.c: `kevrr run`: compiles a scenario and feeds its batches
- * straight into the core, printing the report. It is the quickest way to
- * see what a profile does with a sequence of events, and the main job of
- * the quick start until traces exist.
+ * cmd_run.c: `kevrr run`: compiles a scenario (docs/scenario.md) and feeds
+ * its batches into the core, printing the report. It is `kevrr replay` on
+ * the trace `kevrr gen` makes of the scenario: the scenario is compiled
+ * into an unnamed temporary trace and handed to replay's engine
+ * (replay.h), so run takes replay's options (profiles, ranges, --step,
+ * --format, --expect, -o, JUnit) and prints the same bytes.
  */
+#define _POSIX_C_SOURCE 200809L /* fileno */
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "kevrr/scenario.h"
+#include "replay.h"
 
 static const char run_usage[] =
     "usage: kevrr run [OPTIONS] SCENARIO\n"
     "\n"
     "Compile SCENARIO (docs/scenario.md; '-' reads stdin) and feed each batch\n"
     "into the event-processing core with the simulated kernel and store, then\n"
-    "print the report (docs/report-format.md).\n"
+    "print the report (docs/report-format.md): the report kevrr replay prints\n"
+    "for the trace kevrr gen makes of SCENARIO, with the same options.\n"
     "\n"
-    "options:\n"
-    "  --profile P        @PROFILES@ (default: hardened)\n"
+    "core:\n"
+    "  --profile P|LIST|all  the core's profile: @PROFILES@\n"
+    "                     (default: hardened); several, comma-separated, or\n"
+    "                     all: the scenario is run under each, in turn\n"
     "  --ilp32            emulate 32-bit (i386) arithmetic and layouts\n"
-    "  --recv-buffer N    receive buffer size (default: 65536 for hardened,\n"
+    "  --recv-buffer N    receive buffer, 24..65536 (default: 65536 for hardened,\n"
     "                     1024 for @FAITHFUL@)\n"
     "  --verbose          configd's verbose mode (logEvent on size failures)\n"
-    "  --report FILE      write the report to FILE instead of stdout\n"
+    "range (X: a batch index from 0, a Unix time with a '.', or +DURATION):\n"
+    "  --from X, --to X   report batches [X, Y) (the earlier ones are fed)\n"
+    "  --step             after each batch, list the store (\"state after\")\n"
+    "  --drift            end with the keys whose value the kernel contradicts\n"
+    "  --drift-each       --drift, and the keys that start or stop drifting\n"
+    "                     after each batch\n"
+    "output:\n"
+    "  -o FILE            write the report to FILE ('-': stdout, the default);\n"
+    "                     --report is its deprecated spelling\n"
+    "  --format F         text (default) or json: one object per report line\n"
+    "  --expect GOLDEN    compare the report with GOLDEN\n"
+    "  --expect-dir DIR   compare with DIR/NAME.PROFILE.report\n"
+    "  --update           write the golden instead of comparing\n"
+    "  --junit FILE       write a JUnit XML file\n"
     "  --fail-on-defect   exit 4 when a defect is reported\n"
+    "  -q, --quiet        no progress bar, no \"matches\" or \"updated\" lines\n"
     "  -h, --help         this help\n"
     "\n"
-    "exit status: 0 done, 2 usage, 3 unreadable or invalid scenario,\n"
-    "4 defect reported (with --fail-on-defect), 5 output error.\n";
+    "exit status: 0 done (and as expected), 1 the report differs from its\n"
+    "golden, 2 usage, 3 unreadable or invalid scenario (or golden), 4 a defect\n"
+    "was reported (with --fail-on-defect), 5 output error.\n";
 
-typedef struct run_opts {
-    kev_world_opts world;
-    const char *report;
-    const char *input;
-    bool fail_on_defect;
-} run_opts;
+/* The scenario, compiled once into an unnamed temporary file. */
+typedef struct run_src {
+    FILE *trace;
+} run_src;
 
-/* Parses the options with the shared parser: 0, 1 after --help, -1 on a
- * usage error (already reported). */
-static int parse_args(int argc, char **argv, run_opts *o)
+/* Compiles the scenario at `path` into src->trace. 0, or the exit code
+ * with `msg` saying why. */
+static int compile(run_src *src, const char *path, kev_strbuf *msg)
 {
-    const char *profile = NULL, *recv_buffer = NULL;
-    bool ilp32 = false, verbose = false;
-    const kev_cli_opt opts[] = {{"--profile", &profile, NULL, NULL},
-                                {"--recv-buffer", &recv_buffer, NULL, NULL},
-                                {"--report", &o->report, NULL, NULL},
-                                {"--ilp32", NULL, &ilp32, NULL},
-                                {"--verbose", NULL, &verbose, NULL},
-                                {"--fail-on-defect", NULL, &o->fail_on_defect, NULL}};
-    int nargs, rc = kev_cli_parse("run", argc, argv, opts, sizeof opts / sizeof opts[0],
-                                  run_usage, &nargs);
-    if (rc != 0)
-        return rc;
-    kev_world_opts_init(&o->world);
-    o->world.ilp32 = ilp32;
-    o->world.verbose = verbose;
-    if (profile && kev_profile_parse(profile, &o->world.profile) != 0) {
-        kev_cli_error("run", "unknown profile '%s' (%s)", profile, kev_cli_profile_list(false));
-        return -1;
+    size_t len;
+    char *text = kev_cli_read_file(path, KEV_SCENARIO_MAX_TEXT, &len);
+    if (text == NULL) {
+        kev_strbuf_addf(msg, "%s: cannot read the scenario", path);
+        return KEV_EXIT_INPUT;
     }
-    uint64_t rb = 0;
-    if (recv_buffer && (kev_cli_parse_u64(recv_buffer, &rb) != 0 ||
-                        rb < KEV_MSG_HEADER_SIZE || rb > KEV_MAX_BATCH)) {
-        kev_cli_error("run", "--recv-buffer '%s' is not in 24..65536", recv_buffer);
-        return -1;
+    if (kev_cli_looks_like_trace(text, len)) {
+        free(text);
+        kev_strbuf_addf(msg, "%s: a trace, not a scenario: kevrr replay reads traces",
+                        path);
+        return KEV_EXIT_INPUT;
     }
-    o->world.recv_buffer = (uint32_t)rb;
-    if (nargs != 1) {
-        kev_cli_error("run", nargs == 0 ? "no scenario given; see kevrr help run"
-                                        : "one scenario only");
-        return -1;
+    int code = KEV_EXIT_OK;
+    bool scn_err = false;
+    kev_strbuf err = KEV_STRBUF_INIT;
+    src->trace = tmpfile();
+    int rc =
+        src->trace ? kev_gen_trace(src->trace, text, len, "run", &err, &scn_err) : KEV_EIO;
+    if (src->trace == NULL) {
+        kev_strbuf_addf(msg, "cannot create a temporary file: %s", strerror(errno));
+        code = KEV_EXIT_INTERNAL;
+    } else if (rc != 0 && scn_err) {
+        kev_strbuf_addf(msg, "%s: %s", path, kev_strbuf_str(&err));
+        code = KEV_EXIT_INPUT;
+    } else if (rc != 0 || fflush(src->trace) != 0) {
+        kev_strbuf_addf(msg, "cannot write a temporary file: %s",
+                        kev_cli_write_strerror(rc ? rc : KEV_EIO));
+        code = KEV_EXIT_INTERNAL;
     }
-    o->input = argv[1];
-    return 0;
+    kev_strbuf_free(&err);
+    free(text);
+    return code;
 }
 
-/* Feeds one compiled item into the world. */
-static int feed_item(void *ctx, const kev_scn_item *it)
+/* The engine's opener: the compiled scenario, from its start each time
+ * (once per profile); the engine closes the reader. */
+static kev_trace_reader *run_open(void *ctx, const char *path, unsigned flags, int *code,
+                                  kev_strbuf *msg)
 {
-    kev_world *w = ctx;
-    switch (it->kind) {
-    case KEV_SCN_SNAPSHOT: {
-        kev_strbuf err = KEV_STRBUF_INIT;
-        int rc = kev_kernel_load_text(kev_world_kernel(w), (const char *)it->bytes,
-                                      it->len, &err);
-        if (rc != 0)
-            kev_cli_error("run", "kernel snapshot: %s", kev_strbuf_str(&err));
-        kev_strbuf_free(&err);
-        return rc;
+    run_src *src = ctx;
+    if (src->trace == NULL && (*code = compile(src, path, msg)) != KEV_EXIT_OK)
+        return NULL;
+    int err;
+    kev_trace_damage d = {0};
+    kev_trace_reader *r = NULL;
+    if (fseek(src->trace, 0, SEEK_SET) == 0)
+        r = kev_trace_open_fd(fileno(src->trace), path, flags, &err, &d);
+    if (r == NULL) {
+        kev_strbuf_addf(msg, "%s: the compiled trace does not read back: %s", path,
+                        d.message);
+        *code = KEV_EXIT_INTERNAL;
     }
-    case KEV_SCN_BATCH:
-        return kev_world_feed(w, it->bytes, it->len, it->t_ns);
-    case KEV_SCN_ERROR:
-        return kev_world_feed_error(w, it->err, it->err_name, it->t_ns);
-    }
-    return 0;
+    return r;
 }
 
 static int run(int argc, char **argv)
 {
-    run_opts o;
-    memset(&o, 0, sizeof o);
-    int prc = parse_args(argc, argv, &o);
-    if (prc != 0)
-        return prc > 0 ? KEV_EXIT_OK : KEV_EXIT_USAGE;
-    size_t len;
-    char *text = kev_cli_read_file(o.input, KEV_SCENARIO_MAX_TEXT, &len);
-    if (text == NULL)
-        return KEV_EXIT_INPUT;
-    kev_file_sink sink = {stdout, false};
-    if (o.report && (sink.f = fopen(o.report, "w")) == NULL) {
-        kev_cli_error("run", "cannot write %s", o.report);
-        free(text);
-        return KEV_EXIT_INTERNAL;
-    }
-    o.world.sink.write = kev_cli_file_write;
-    o.world.sink.ctx = &sink;
-    kev_world *w = kev_world_new(&o.world);
-    int exit_code = KEV_EXIT_OK;
-    kev_strbuf err = KEV_STRBUF_INIT;
-    int rc = w ? kev_scenario_compile(text, len, feed_item, w, &err) : KEV_ENOMEM;
-    if (rc != 0) {
-        kev_cli_error("run", "%s: %s", o.input, err.len ? kev_strbuf_str(&err) : kev_strerror(rc));
-        exit_code = rc == KEV_ENOMEM ? KEV_EXIT_INTERNAL : KEV_EXIT_INPUT;
-    } else if (kev_world_finish(w) != 0) {
-        exit_code = KEV_EXIT_INTERNAL;
-    } else if (o.fail_on_defect && kev_world_stats_get(w)->defects > 0) {
-        exit_code = KEV_EXIT_DEFECT;
-    }
-    if (o.report && fclose(sink.f) != 0)
-        sink.failed = true;
-    else if (!o.report && fflush(stdout) != 0)
-        sink.failed = true;
-    if (sink.failed && exit_code == KEV_EXIT_OK) {
-        kev_cli_error("run", "error writing the report");
-        exit_code = KEV_EXIT_INTERNAL;
-    }
-    kev_strbuf_free(&err);
-    kev_world_free(w);
-    free(text);
-    return exit_code;
+    run_src ctx = {NULL};
+    const kev_replay_src src = {"scenario", true, run_open, &ctx};
+    int code = kev_replay_main("run", run_usage, &src, argc, argv);
+    /* The engine closes each reader it opened; this one is the opener's. */
+    if (ctx.trace)
+        fclose(ctx.trace);
+    return code;
 }
 
 const kev_cmd kev_cmd_run = {"run", run, "feed a scenario into the core and print the report",

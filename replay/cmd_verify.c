@@ -51,14 +51,14 @@ static int verify_report(const char *path, kev_trace_reader *r, bool salvage,
                          kev_strbuf *out)
 {
     verify_count c = {0, 0, 0};
-    uint64_t members, skipped;
+    uint64_t skipped;
     count_all(r, &c);
-    kev_trace_reader_stats(r, &members, NULL, NULL);
     const kev_trace_damage *d = kev_trace_end(r, &skipped);
     kev_strbuf_addf(out, "%s: ", path);
     if (d->status == KEV_TS_OK && skipped == 0) {
-        kev_strbuf_addf(out, "whole: %" PRIu64 " record%s, %" PRIu64 " member%s\n",
-                        c.records, plural(c.records), members, plural(members));
+        kev_strbuf_addf(out, "whole: %" PRIu64 " record%s", c.records, plural(c.records));
+        kev_cli_container_count(r, out);
+        kev_strbuf_addc(out, '\n');
         return KEV_EXIT_OK;
     }
     kev_cli_damage_text(d, out);
@@ -90,7 +90,7 @@ static int verify_one(const char *path, bool salvage)
         kev_strbuf_adds(&out, salvage ? "; salvage: nothing recovered\n" : "\n");
         exit_code = KEV_EXIT_NOT_WHOLE;
     }
-    fputs(kev_strbuf_str(&out), stdout);
+    (void)kev_cli_fwrite(stdout, out.p, out.len);
     kev_strbuf_free(&out);
     kev_trace_close(r);
     return exit_code;
@@ -112,10 +112,8 @@ static int verify(int argc, char **argv)
         int rc = verify_one(argv[i], salvage);
         exit_code = rc > exit_code ? rc : exit_code;
     }
-    if (fflush(stdout) != 0) {
-        kev_cli_error("verify", "error writing to standard output");
+    if (kev_cli_stream_close("verify", stdout, "standard output") != KEV_EXIT_OK)
         return KEV_EXIT_INTERNAL;
-    }
     return exit_code;
 }
 

@@ -55,6 +55,14 @@ int main(int argc, char **argv)
             usage(stdout);
             return KEV_EXIT_OK;
         }
+        if (strcmp(argv[2], "help") == 0) {
+            usage(stdout); /* help about help: the list of commands */
+            return KEV_EXIT_OK;
+        }
+        if (strcmp(argv[2], "version") == 0) {
+            puts("usage: kevrr version\n\nPrint the version.");
+            return KEV_EXIT_OK;
+        }
         const kev_cmd *c = find(argv[2]);
         if (c == NULL) {
             fprintf(stderr, "kevrr: no command '%s'; see kevrr help\n", argv[2]);

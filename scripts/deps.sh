@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # scripts/deps.sh: installs what kevrr needs to build on Debian 12, and with
-# --test what the test suite needs as well (tshark, for the Wireshark and
-# interoperability tests; python3, for the trace tools' test; clang with
-# libFuzzer's runtime, AFL++ and objdump, for the fuzzing stage), only what is
-# missing (so it is quick, and works offline when nothing is). Runs apt-get
+# --test what the test suite needs as well (tshark, editcap, mergecap and
+# bgzip, for the Wireshark and interoperability tests; python3, for the trace
+# tools' test; clang with libFuzzer's runtime, AFL++ and objdump, for the
+# fuzzing stage), only what is missing (so it is quick, and works offline
+# when nothing is). Runs apt-get
 # as root, or through sudo.
 set -euo pipefail
 
@@ -18,6 +19,11 @@ need_pkg libc6-dev
 need_pkg zlib1g-dev
 if [ "${1:-}" = "--test" ]; then
   need_cmd tshark tshark
+  # tests/cli/test_interop.sh: round trips through Wireshark's own tools and
+  # htslib's bgzip.
+  need_cmd editcap wireshark-common
+  need_cmd mergecap wireshark-common
+  need_cmd bgzip tabix
   need_cmd python3 python3 # tests/cli/test_tools.sh: JSON checks, byte flips
   need_cmd clang clang     # scripts/test.sh: the corpus goldens, built with clang
   # scripts/fuzz-ci.sh: libFuzzer's runtime, AFL++, objdump.

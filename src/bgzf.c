@@ -26,6 +26,16 @@
  *  - the slot of the item last returned is held until the next call, so
  *    m->data stays valid until then, as the interface promises;
  *  - when the worker cannot start, reading runs on the caller's thread.
+ *
+ * Other containers. The same pcapng may come wrapped otherwise: gzip that
+ * is not BGZF (gzip -9, one stream or several) or nothing at all (Wireshark's
+ * tools write plain pcapng). kev__bgzf_detect tells them apart by the first
+ * bytes; such a stream is then cut into chunks of up to KEV_BGZF_MAX_MEMBER
+ * bytes of data, handed out as members without KV, so that the trace reader
+ * reads them as it reads BGZF. They cannot be hopped: a peek finds no
+ * member, a seek starts again from the beginning and skips chunks (the
+ * same chunks: the cutting depends only on the bytes), and a resync finds
+ * nothing to resume from.
  */
 #define _POSIX_C_SOURCE 200809L /* read, pread, lseek, pthreads */
 
@@ -42,6 +52,12 @@
 #include <zlib.h>
 
 #include "kev_cursor.h"
+
+/* Bytes the detection looks at: a gzip header up to the KV subfield's name,
+ * or the start of a text line it quotes. */
+#define DETECT_BYTES 64u
+/* Text shown from a file that is not a trace. */
+#define DETECT_SHOW 32u
 
 const uint8_t kev__bgzf_eof[KEV_BGZF_EOF_LEN] = {
     0x1f, 0x8b, 0x08, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x06, 0x00, 0x42, 0x43,
@@ -291,6 +307,16 @@ struct kev_bgzf_reader {
     bool ready;      /* resync left a verified member at in_pos */
     kev_bgzf_member ready_m;
     uint64_t n_members, n_file, n_raw;
+    int io_errno; /* the errno of the last failed read() */
+    /* The container (kev__bgzf_detect) and, for streams, where they are. */
+    kev_trace_container kind;
+    uint64_t base_off; /* file offset where reading started */
+    uint64_t skip_to;  /* stream chunks before this index are skipped */
+    z_stream gz;       /* gzip: the inflater, with its header and trailer */
+    bool gz_init, gz_in_stream;
+    uint64_t streams;  /* gzip streams begun */
+    uint64_t gz_at;    /* file offset of the current gzip stream */
+    uint64_t data_pos; /* stream data handed out so far (chunks' offsets) */
 };
 
 static void ahead_stop(kev_bgzf_reader *r);
@@ -343,6 +369,8 @@ kev_bgzf_reader *kev__bgzf_reader_new(int fd)
     }
     off_t here = lseek(fd, 0, SEEK_CUR);
     r->in_off = here > 0 ? (uint64_t)here : 0;
+    r->base_off = r->in_off;
+    r->kind = KEV_TC_BGZF;
     return r;
 }
 
@@ -353,6 +381,8 @@ void kev__bgzf_reader_free(kev_bgzf_reader *r)
     ahead_stop(r);
     ahead_destroy(&r->ahead);
     inflateEnd(&r->z);
+    if (r->gz_init)
+        inflateEnd(&r->gz);
     free(r->in);
     free(r->out);
     free(r);
@@ -391,8 +421,10 @@ static int fill(kev_bgzf_reader *r, size_t need)
         ssize_t n = read(r->fd, r->in + r->in_len, KEV_BGZF_INBUF - r->in_len);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0)
+        if (n < 0) {
+            r->io_errno = errno;
             return KEV_EIO;
+        }
         if (n == 0) {
             r->in_eof = true;
             break;
@@ -400,6 +432,14 @@ static int fill(kev_bgzf_reader *r, size_t need)
         r->in_len += (size_t)n;
     }
     return 0;
+}
+
+/* The fault for a failed read() at the current position, naming errno. */
+static int read_fault(kev_bgzf_reader *r, kev_trace_damage *d)
+{
+    uint64_t off = r->in_off + r->in_pos;
+    return fault(d, KEV_TS_IO, off, r->index, "read error at offset %llu: %s",
+                 (unsigned long long)off, strerror(r->io_errno));
 }
 
 /* Inflates the member at `p` (header parsed, all `h->member_len` bytes
@@ -501,13 +541,20 @@ static void count(kev_bgzf_reader *r, const kev_bgzf_member *m)
 /* One step of sequential reading, on whichever thread reads: the next
  * member inflated into `out` and moved past (1), the end (0) or a fault,
  * as kev__bgzf_read says. Counts nothing. */
+static int stream_step(kev_bgzf_reader *r, uint8_t *out, kev_bgzf_member *m,
+                       kev_trace_damage *d);
+
 static int read_step(kev_bgzf_reader *r, uint8_t *out, kev_bgzf_member *m,
                      kev_trace_damage *d)
 {
+    if (r->kind != KEV_TC_BGZF) {
+        int rc;
+        while ((rc = stream_step(r, out, m, d)) == 1 && m->index < r->skip_to)
+            ;
+        return rc;
+    }
     if (fill(r, KEV_BGZF_MAX_MEMBER))
-        return fault(d, KEV_TS_IO, r->in_off + r->in_pos, r->index,
-                     "member %llu at offset %llu: read error", (unsigned long long)r->index,
-                     (unsigned long long)(r->in_off + r->in_pos));
+        return read_fault(r, d);
     uint64_t off = r->in_off + r->in_pos;
     if (r->in_len == r->in_pos) {
         fault(d, r->last_empty ? KEV_TS_OK : KEV_TS_NO_EOF, off, r->index,
@@ -646,6 +693,8 @@ int kev__bgzf_resync(kev_bgzf_reader *r, uint64_t *bad)
     r->ready = false;
     r->in_pos++; /* one past the member at fault */
     r->index++;
+    if (r->kind != KEV_TC_BGZF)
+        return 0; /* a stream has no member to resume from */
     for (;;) {
         if (fill(r, KEV_BGZF_MAX_MEMBER))
             return KEV_EIO;
@@ -693,6 +742,8 @@ static int pread_all(int fd, uint8_t *p, size_t n, uint64_t off)
 int kev__bgzf_peek(kev_bgzf_reader *r, uint64_t offset, kev_bgzf_head *h)
 {
     char why[160];
+    if (r->kind != KEV_TC_BGZF)
+        return 0; /* no member headers to hop: the caller reads from the start */
     /* The input buffer serves as scratch; the position is reset below. */
     ahead_stop(r);
     r->in_pos = r->in_len = 0;
@@ -714,6 +765,15 @@ int kev__bgzf_seek(kev_bgzf_reader *r, uint64_t offset, uint64_t index)
     if (lseek(r->fd, 0, SEEK_CUR) < 0)
         return KEV_EINVAL;
     ahead_stop(r);
+    if (r->kind != KEV_TC_BGZF) {
+        /* From the start again, skipping the chunks before `index`. */
+        offset = r->base_off;
+        r->skip_to = index;
+        index = 0;
+        r->gz_in_stream = false;
+        r->streams = 0;
+        r->data_pos = 0;
+    }
     if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0)
         return KEV_EINVAL;
     r->in_pos = r->in_len = 0;
@@ -734,4 +794,184 @@ void kev__bgzf_reader_stats(const kev_bgzf_reader *r, uint64_t *members,
         *file_bytes = r->n_file;
     if (raw_bytes)
         *raw_bytes = r->n_raw;
+}
+
+/* ---------------------------------------------------------------- streams */
+
+/* Starts the next gzip stream at in_pos: 1, 0 when the file ends there (a
+ * clean end), or a fault when what follows is not a gzip stream. */
+static int gz_begin(kev_bgzf_reader *r, kev_trace_damage *d)
+{
+    uint64_t off = r->in_off + r->in_pos;
+    size_t avail = r->in_len - r->in_pos;
+    if (avail == 0) {
+        fault(d, KEV_TS_OK, off, r->index,
+              "clean end: gzip stream%s, then the end of the file at offset %llu",
+              r->streams == 1 ? "" : "s", (unsigned long long)off);
+        return 0;
+    }
+    const uint8_t *p = r->in + r->in_pos;
+    if (avail < 2 || p[0] != 0x1f || p[1] != 0x8b)
+        return fault(d, KEV_TS_BAD_MEMBER, off, r->index,
+                     "%zu byte%s after gzip stream %llu at offset %llu are not a gzip "
+                     "stream (0x%02x)",
+                     avail, avail == 1 ? "" : "s", (unsigned long long)(r->streams - 1),
+                     (unsigned long long)r->gz_at, p[0]);
+    if (inflateReset(&r->gz) != Z_OK)
+        return fault(d, KEV_TS_IO, off, r->index, "zlib: cannot reset the inflater");
+    r->gz_in_stream = true;
+    r->gz_at = off;
+    r->streams++;
+    return 1;
+}
+
+/* Inflates what the input buffer holds of the current gzip stream into
+ * out[*len..cap). 1 to go on, 0 at the end of the stream, or a fault. */
+static int gz_inflate(kev_bgzf_reader *r, uint8_t *out, size_t *len, size_t cap,
+                      kev_trace_damage *d)
+{
+    size_t avail = r->in_len - r->in_pos;
+    if (avail == 0 && r->in_eof)
+        return fault(d, KEV_TS_TORN_MEMBER, r->gz_at, r->index,
+                     "gzip stream %llu at offset %llu: the file ends inside it, at offset "
+                     "%llu",
+                     (unsigned long long)(r->streams - 1), (unsigned long long)r->gz_at,
+                     (unsigned long long)(r->in_off + r->in_pos));
+    r->gz.next_in = r->in + r->in_pos;
+    r->gz.avail_in = (uInt)avail;
+    r->gz.next_out = out + *len;
+    r->gz.avail_out = (uInt)(cap - *len);
+    int zrc = inflate(&r->gz, Z_NO_FLUSH);
+    r->in_pos += avail - r->gz.avail_in;
+    *len = cap - r->gz.avail_out;
+    if (zrc == Z_STREAM_END) {
+        r->gz_in_stream = false;
+        return 0;
+    }
+    if (zrc == Z_OK || zrc == Z_BUF_ERROR)
+        return 1; /* more input or more room needed */
+    return fault(d, KEV_TS_BAD_CRC, r->gz_at, r->index,
+                 "gzip stream %llu at offset %llu: %s (zlib)",
+                 (unsigned long long)(r->streams - 1), (unsigned long long)r->gz_at,
+                 r->gz.msg ? r->gz.msg : "corrupt data");
+}
+
+/* Fills `out` with the next chunk of a stream's data (at most
+ * KEV_BGZF_MAX_MEMBER bytes): 1, 0 at the end (d says how it ended), or
+ * a fault. Data inflated before a fault is handed out first; the fault
+ * comes with the next call, found again. */
+static int stream_step(kev_bgzf_reader *r, uint8_t *out, kev_bgzf_member *m,
+                       kev_trace_damage *d)
+{
+    uint64_t start = r->in_off + r->in_pos;
+    size_t len = 0;
+    int rc = 1;
+    while (len < KEV_BGZF_MAX_MEMBER && rc == 1) {
+        if (fill(r, 1)) {
+            rc = read_fault(r, d);
+            break;
+        }
+        size_t avail = r->in_len - r->in_pos;
+        if (r->kind == KEV_TC_PCAPNG && avail == 0) {
+            fault(d, KEV_TS_OK, r->in_off + r->in_pos, r->index,
+                  "clean end: the end of the file at offset %llu",
+                  (unsigned long long)(r->in_off + r->in_pos));
+            rc = 0;
+        } else if (r->kind == KEV_TC_PCAPNG) {
+            size_t k = KEV_BGZF_MAX_MEMBER - len;
+            k = avail < k ? avail : k;
+            memcpy(out + len, r->in + r->in_pos, k);
+            r->in_pos += k;
+            len += k;
+        } else if (r->gz_in_stream || (rc = gz_begin(r, d)) == 1) {
+            rc = gz_inflate(r, out, &len, KEV_BGZF_MAX_MEMBER, d);
+            rc = rc == 0 ? 1 : rc; /* the next stream, if any, goes on */
+        }
+    }
+    if (len == 0)
+        return rc == 1 ? 0 : rc;
+    m->data = out;
+    m->len = len;
+    m->offset = r->data_pos; /* where the chunk's data starts in the stream */
+    m->index = r->index++;
+    r->data_pos += len;
+    memset(&m->head, 0, sizeof m->head);
+    m->head.member_len = (size_t)(r->in_off + r->in_pos - start);
+    return 1;
+}
+
+/* Names what a file that is not a trace is, from its first bytes. */
+static int not_trace(const uint8_t *p, size_t n, kev_trace_damage *d)
+{
+    static const uint8_t pcap_magic[][4] = {{0xd4, 0xc3, 0xb2, 0xa1},
+                                            {0xa1, 0xb2, 0xc3, 0xd4},
+                                            {0x4d, 0x3c, 0xb2, 0xa1},
+                                            {0xa1, 0xb2, 0x3c, 0x4d}};
+    for (size_t i = 0; n >= 4 && i < sizeof pcap_magic / sizeof pcap_magic[0]; i++)
+        if (memcmp(p, pcap_magic[i], 4) == 0)
+            return fault(d, KEV_TS_NOT_TRACE, 0, 0,
+                         "a pcap (libpcap) file, not pcapng: kevrr reads pcapng "
+                         "(editcap -F pcapng converts it)");
+    size_t text = 0;
+    while (text < n && text < DETECT_BYTES &&
+           ((p[text] >= 0x20 && p[text] < 0x7f) || p[text] == '\t' || p[text] == '\n' ||
+            p[text] == '\r' || p[text] >= 0x80))
+        text++;
+    if (n > 0 && text == (n < DETECT_BYTES ? n : DETECT_BYTES)) {
+        char shown[DETECT_SHOW + 1];
+        size_t k = 0;
+        for (; k < n && k < DETECT_SHOW && p[k] != '\n' && p[k] != '\r'; k++)
+            shown[k] = p[k] >= 0x20 && p[k] < 0x7f ? (char)p[k] : '?';
+        shown[k] = '\0';
+        return fault(d, KEV_TS_NOT_TRACE, 0, 0,
+                     "text (it starts \"%s\"): a scenario? kevrr run and "
+                     "kevrr gen read those",
+                     shown);
+    }
+    char hex[3 * 4 + 1] = "";
+    for (size_t i = 0; i < n && i < 4; i++)
+        snprintf(hex + (i ? 3 * i - 1 : 0), sizeof hex - 3 * i, "%s%02x", i ? " " : "",
+                 p[i]);
+    return fault(d, KEV_TS_NOT_TRACE, 0, 0,
+                 "neither BGZF, gzip nor pcapng (the file starts with %s)", hex);
+}
+
+int kev__bgzf_detect(kev_bgzf_reader *r, kev_trace_damage *d)
+{
+    static const uint8_t shb[4] = {0x0a, 0x0d, 0x0d, 0x0a};
+    if (fill(r, DETECT_BYTES))
+        return read_fault(r, d);
+    const uint8_t *p = r->in + r->in_pos;
+    size_t n = r->in_len - r->in_pos;
+    kev_bgzf_head h;
+    char why[160];
+    /* BGZF: a member header that parses, or one damaged but still showing
+     * its BC or KV subfield where BGZF writers put them; also a file too
+     * short to tell (the member reader says how it ends). */
+    bool bc = n >= 16 && memcmp(p + 12, "BC\x02\x00", 4) == 0;
+    bool kv = n >= 20 && memcmp(p + 18, "KV", 2) == 0;
+    bool gz = n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+    if (n < 20 && (n == 0 || p[0] == 0x1f))
+        return 0;
+    if (bc || kv || kev__bgzf_head_parse(p, n, &h, why, sizeof why) == 0)
+        return 0;
+    if (gz) {
+        if (inflateInit2(&r->gz, 16 + MAX_WBITS) != Z_OK)
+            return fault(d, KEV_TS_IO, 0, 0, "zlib: cannot start an inflater");
+        r->gz_init = true;
+        r->kind = KEV_TC_GZIP;
+        return 0;
+    }
+    if (n >= 4 && memcmp(p, shb, 4) == 0) {
+        r->kind = KEV_TC_PCAPNG;
+        return 0;
+    }
+    return not_trace(p, n, d);
+}
+
+kev_trace_container kev__bgzf_container(const kev_bgzf_reader *r, uint64_t *streams)
+{
+    if (streams)
+        *streams = r->streams;
+    return r->kind;
 }

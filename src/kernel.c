@@ -645,7 +645,7 @@ static void format_inet6(kev_strbuf *sb, const char *name,
     add_mask(sb, a->mask, 16);
     kev_strbuf_addf(sb, " flags 0x%" PRIx32, a->flags);
     if (a->has_dst) {
-        kev_strbuf_adds(sb, " dst ");
+        kev_strbuf_adds(sb, " peer ");
         add_ipv6(sb, a->dst);
     }
     if (!a->has_addr)
@@ -746,7 +746,8 @@ static int vfail(snap_ctx *c, int code, bool with_dir, const char *fmt,
 {
     if (c->err == NULL)
         return code;
-    kev_strbuf_addf(c->err, "line %zu: ", c->line);
+    if (c->line > 0) /* 0: one line loaded by itself, numbered by the caller */
+        kev_strbuf_addf(c->err, "line %zu: ", c->line);
     if (with_dir && c->dir)
         kev_strbuf_addf(c->err, "%s: ", c->dir);
     kev_strbuf_vaddf(c->err, fmt, ap);
@@ -1146,9 +1147,14 @@ static int inet_nopeer(snap_ctx *c, void *o, span v)
 }
 
 static const opt_row inet_rows[] = {
-    {"peer", true, inet_peer},       {"mask", true, inet_mask},
-    {"noaddr", false, inet_noaddr},  {"nomask", false, inet_nomask},
+    {"peer", true, inet_peer},
+    {"mask", true, inet_mask},
+    {"noaddr", false, inet_noaddr},
+    {"nomask", false, inet_nomask},
     {"nopeer", false, inet_nopeer},
+    /* Other spellings of peer, kept: the scenario's dest, inet6's dst. */
+    {"dest", true, inet_peer},
+    {"dst", true, inet_peer},
 };
 
 /* The address token of an inet line: A.B.C.D or A.B.C.D/LEN. */
@@ -1228,7 +1234,7 @@ static int inet6_dst(snap_ctx *c, void *o, span v)
 {
     inet6_opts *io = o;
     io->a.has_dst = true;
-    return take_ipv6(c, "dst", v, io->a.dst);
+    return take_ipv6(c, "peer", v, io->a.dst);
 }
 
 static int inet6_mask(snap_ctx *c, void *o, span v)
@@ -1262,9 +1268,15 @@ static int inet6_flagsfail(snap_ctx *c, void *o, span v)
 }
 
 static const opt_row inet6_rows[] = {
-    {"flags", true, inet6_flags},     {"dst", true, inet6_dst},
-    {"mask", true, inet6_mask},       {"noaddr", false, inet6_noaddr},
-    {"nomask", false, inet6_nomask},  {"flagsfail", false, inet6_flagsfail},
+    {"flags", true, inet6_flags},
+    {"peer", true, inet6_dst},
+    /* Older spellings of peer, kept. */
+    {"dst", true, inet6_dst},
+    {"dest", true, inet6_dst},
+    {"mask", true, inet6_mask},
+    {"noaddr", false, inet6_noaddr},
+    {"nomask", false, inet6_nomask},
+    {"flagsfail", false, inet6_flagsfail},
 };
 
 /* The address token of an inet6 line: ADDR or ADDR/LEN. */
@@ -1341,6 +1353,18 @@ static int load_line(snap_ctx *c, const char *p, size_t n)
     show_text(shown, t.p, t.n);
     return fail(c, KEV_EFORMAT,
                 "unknown directive \"%s\" (expected if, inet or inet6)", shown);
+}
+
+int kev_kernel_load_line(kev_kernel *k, const char *line, size_t n, kev_strbuf *err)
+{
+    snap_ctx c = {k, err, 0, NULL, {NULL, 0, 0}};
+    if (line == NULL && n > 0)
+        return KEV_EINVAL;
+    if (memchr(line, '\n', n) != NULL)
+        return fail_plain(&c, KEV_EFORMAT, "a line break inside one line");
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    return load_line(&c, line, n);
 }
 
 int kev_kernel_load_text(kev_kernel *k, const char *text, size_t len,

@@ -87,7 +87,8 @@ typedef struct kev_bgzf_reader kev_bgzf_reader;
 typedef struct kev_bgzf_member {
     const uint8_t *data;
     size_t len;
-    uint64_t offset; /* file offset of the member */
+    uint64_t offset; /* file offset of the member; for a chunk of a gzip or
+                        pcapng stream, the offset of its data in the stream */
     uint64_t index;  /* member index from 0 (after a resynchronisation:
                         counting the members recognised) */
     kev_bgzf_head head;
@@ -126,6 +127,17 @@ int kev__bgzf_peek(kev_bgzf_reader *r, uint64_t offset, kev_bgzf_head *h);
 /* Moves to the member at file `offset`, numbering it `index`. Returns 0 or
  * KEV_EINVAL when the file cannot seek. */
 int kev__bgzf_seek(kev_bgzf_reader *r, uint64_t offset, uint64_t index);
+
+/* Tells the container from the file's first bytes (read, not consumed):
+ * BGZF (also a first member too damaged or too short to parse, when it
+ * still shows BGZF's marks), gzip or plain pcapng; gzip and pcapng are then
+ * handed out as chunks of data, members without KV. Returns 0, or a fault
+ * in *d: KEV_TS_NOT_TRACE naming what the file is instead (a pcap, text, a
+ * scenario), KEV_TS_IO. Call it once, before the first read. */
+int kev__bgzf_detect(kev_bgzf_reader *r, kev_trace_damage *d);
+
+/* The container kev__bgzf_detect found; *streams: gzip streams begun. */
+kev_trace_container kev__bgzf_container(const kev_bgzf_reader *r, uint64_t *streams);
 
 /* Members inflated, their compressed and uncompressed bytes. */
 void kev__bgzf_reader_stats(const kev_bgzf_reader *r, uint64_t *members,

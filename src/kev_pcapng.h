@@ -14,6 +14,10 @@
 #define KEV_PCAPNG_ISB 0x00000005u
 #define KEV_PCAPNG_EPB 0x00000006u
 
+/* Block types above this one are no pcapng block of any kind we know of
+ * (the standard ones are small numbers; the SHB's is the exception). */
+#define KEV_PCAPNG_MAX_STD_TYPE 0x0000FFFFu
+
 #define KEV_PCAPNG_BYTE_ORDER_MAGIC 0x1A2B3C4Du
 #define KEV_PCAPNG_MAJOR            1u
 #define KEV_PCAPNG_MINOR            0u

@@ -23,6 +23,7 @@
 #include "kevrr/build.h"
 #include "kevrr/error.h"
 #include "kevrr/events.h"
+#include "kevrr/kernel.h"
 #include "kevrr/wire.h"
 
 /* ---- Darwin errno names ------------------------------------------------ */
@@ -151,6 +152,7 @@ struct scn {
     kev_strbuf snap;
     bool have_snap, snap_done;
     unsigned snap_line;
+    kev_kernel *kernel; /* the kernel lines loaded so far: each is checked */
     uint8_t batch[KEV_MAX_BATCH];
     uint8_t rec[REC_CAP];
     char name[KEV_SCENARIO_MAX_LINE + 1];
@@ -590,7 +592,7 @@ static int opt_dest4(scn *s, const tok *v, kev_fields *f, rec_opts *o)
 {
     (void)o;
     if (!parse_ip4(v->p, v->n, f->dst4))
-        return fail(s, KEV_EFORMAT, "bad dest address " TOKF, TOKA(v));
+        return fail(s, KEV_EFORMAT, "bad peer address " TOKF, TOKA(v));
     return 0;
 }
 
@@ -598,7 +600,7 @@ static int opt_dest6(scn *s, const tok *v, kev_fields *f, rec_opts *o)
 {
     (void)o;
     if (!parse_ip6(v->p, v->n, f->dst6))
-        return fail(s, KEV_EFORMAT, "bad dest address " TOKF, TOKA(v));
+        return fail(s, KEV_EFORMAT, "bad peer address " TOKF, TOKA(v));
     return 0;
 }
 
@@ -620,8 +622,13 @@ static const opt_def opt_table[] = {
     OPT_REC("vendor", O_VENDOR, vendor, UINT32_MAX),
     OPT_REC("class", O_CLASS, klass, UINT32_MAX),
     OPT_FIELD("family", O_FAMILY, family),
+    OPT_FN("peer", O_DEST4, opt_dest4),
+    OPT_FN("peer", O_DEST6, opt_dest6),
+    /* Older spellings of peer, kept: dest (events), dst (kernel IPv6). */
     OPT_FN("dest", O_DEST4, opt_dest4),
     OPT_FN("dest", O_DEST6, opt_dest6),
+    OPT_FN("dst", O_DEST4, opt_dest4),
+    OPT_FN("dst", O_DEST6, opt_dest6),
     OPT_FIELD("flags", O_FLAGS, flags6),
     OPT_FN("mac", O_MAC, opt_mac),
     OPT_FIELD("val", O_VAL, nd6_val),
@@ -650,7 +657,9 @@ static int parse_opts(scn *s, size_t i, unsigned allowed, kev_fields *f, rec_opt
         if (d == NULL)
             return fail(s, KEV_EFORMAT, "unknown option " TOKF, TOKA(k));
         if (o->seen & d->bit)
-            return fail(s, KEV_EFORMAT, "duplicate option " TOKF, TOKA(k));
+            return fail(
+                s, KEV_EFORMAT, "duplicate option " TOKF "%s", TOKA(k),
+                d->bit & (O_DEST4 | O_DEST6) ? " (peer, dest and dst are one option)" : "");
         if (i + 1 >= s->ntok)
             return fail(s, KEV_EFORMAT, "option " TOKF " needs a value", TOKA(k));
         o->seen |= d->bit;
@@ -1081,6 +1090,16 @@ static int st_kernel(scn *s, const stmt_def *d, size_t i)
     if (!s->have_snap)
         s->snap_line = s->line;
     s->have_snap = true;
+    /* Checked as the kernel will load it, so that a typo is found here,
+     * with the file's line, not when a trace of it is replayed. */
+    kev_strbuf why = KEV_STRBUF_INIT;
+    int rc = kev_kernel_load_line(s->kernel, p, (size_t)(end - p), &why);
+    if (rc != 0) {
+        rc = fail(s, rc == KEV_ENOMEM ? KEV_ENOMEM : KEV_EFORMAT, "%s",
+                  why.len ? kev_strbuf_str(&why) : kev_strerror(rc));
+        kev_strbuf_free(&why);
+        return rc;
+    }
     kev_strbuf_add(&s->snap, p, (size_t)(end - p));
     kev_strbuf_addc(&s->snap, '\n');
     if (s->snap.err)
@@ -1275,7 +1294,11 @@ int kev_scenario_compile(const char *text, size_t len, kev_scn_emit emit, void *
     s->step = KEV_SCENARIO_STEP_NS;
     s->next_id = 1;
     kev_strbuf_init(&s->snap);
-    int rc = compile(s, text, len);
+    s->kernel = kev_kernel_new();
+    int rc = s->kernel ? compile(s, text, len) : KEV_ENOMEM;
+    if (s->kernel == NULL && err)
+        kev_strbuf_adds(err, "scenario: out of memory");
+    kev_kernel_free(s->kernel);
     kev_strbuf_free(&s->snap);
     free(s);
     return rc;

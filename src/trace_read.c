@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kev_bgzf.h"
@@ -82,8 +83,11 @@ typedef struct opt {
 struct kev_trace_reader {
     int fd;
     bool own_fd;
+    bool seekable; /* the descriptor can seek (a file, not a pipe or FIFO) */
     unsigned flags;
     kev_bgzf_reader *bz;
+    kev_trace_container kind;
+    bool kv_seen; /* a member with kevrr's KV subfield was read */
     /* The data stream: the current member and the next unread byte. */
     kev_bgzf_member m;
     bool have_m;
@@ -135,6 +139,7 @@ static int status_code(kev_trace_status st)
         return 0;
     case KEV_TS_NO_EOF:
     case KEV_TS_TORN_MEMBER:
+    case KEV_TS_MISSING:
         return KEV_ETRUNC;
     case KEV_TS_TOO_BIG:
         return KEV_ETOOBIG;
@@ -158,12 +163,21 @@ static int fail(kev_trace_reader *r, kev_trace_status st, const char *fmt, ...)
     d->file_offset = r->at.offset;
     d->member = r->at.member;
     d->block = r->block;
-    int n = snprintf(d->message, sizeof d->message,
+    int n = 0;
+    if (st == KEV_TS_NOT_TRACE)
+        ; /* what the file is, not where: no place to name */
+    else if (r->kind == KEV_TC_BGZF)
+        n = snprintf(d->message, sizeof d->message,
                      "block %llu (member %llu at offset %llu, data offset %zu): ",
                      (unsigned long long)r->block, (unsigned long long)r->at.member,
                      (unsigned long long)r->at.offset, r->at.data_off);
+    else /* a chunk's offset is where its data starts in the stream */
+        n = snprintf(d->message, sizeof d->message,
+                     "block %llu at offset %llu%s: ", (unsigned long long)r->block,
+                     (unsigned long long)(r->at.offset + r->at.data_off),
+                     r->kind == KEV_TC_GZIP ? " of the gzip data" : "");
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof d->message)
+    if (n >= 0 && (size_t)n < sizeof d->message)
         vsnprintf(d->message + n, sizeof d->message - (size_t)n, fmt, ap);
     va_end(ap);
     r->fault_bgzf = false;
@@ -260,6 +274,7 @@ static int member_next(kev_trace_reader *r)
     r->have_m = true;
     r->pos = 0;
     r->kv_block = r->kv_rec = false;
+    r->kv_seen = r->kv_seen || r->m.head.has_kv;
     return 1;
 }
 
@@ -366,6 +381,11 @@ static int block_mark(kev_trace_reader *r)
 /* The data ended inside the block being read, `have` of `want` bytes in. */
 static int end_in_block(kev_trace_reader *r, size_t have, size_t want)
 {
+    /* A stream has no end marker: ending inside a block is being cut short. */
+    if (r->fault.status == KEV_TS_OK && r->kind != KEV_TC_BGZF)
+        return fail(r, KEV_TS_NO_EOF,
+                    "the file ends %zu bytes into the block, which needs %zu: cut short",
+                    have, want);
     if (r->fault.status == KEV_TS_OK)
         return fail(r, KEV_TS_BAD_FRAMING,
                     "the data ends %zu bytes into the block, which needs %zu", have, want);
@@ -421,6 +441,12 @@ static int block_head(kev_trace_reader *r, const uint8_t *h, uint32_t *type,
             return fail(r, KEV_TS_BAD_FRAMING, "byte-order magic 0x%08x, expected 0x%08x",
                         bom, KEV_PCAPNG_BYTE_ORDER_MAGIC);
         r->be = bom != KEV_PCAPNG_BYTE_ORDER_MAGIC;
+    } else if (!r->have_shb && r->block == 0 && r->next_rec == 0 &&
+               *type > KEV_PCAPNG_MAX_STD_TYPE) {
+        /* Not even a pcapng block: compressed data of something else. */
+        return fail(r, KEV_TS_NOT_TRACE,
+                    "%s data that is not pcapng (it starts with %02x %02x %02x %02x)",
+                    r->kind == KEV_TC_GZIP ? "gzip" : "BGZF", h[0], h[1], h[2], h[3]);
     } else if (!r->have_shb) {
         return fail(r, KEV_TS_BAD_FRAMING,
                     "block type 0x%08x, expected a Section Header Block (0x%08x) first",
@@ -699,6 +725,26 @@ static int idb_opt(kev_trace_reader *r, const opt *o, void *ctx)
     return 0;
 }
 
+/* A capture of another link type, named when it is a common one. */
+static int foreign_linktype(kev_trace_reader *r, uint16_t linktype)
+{
+    static const struct {
+        uint16_t type;
+        const char *name;
+    } known[] = {{0, "BSD loopback"}, {1, "Ethernet"},       {101, "raw IP"},
+                 {105, "802.11"},     {113, "Linux cooked"}, {127, "802.11 radiotap"},
+                 {228, "IPv4"},       {229, "IPv6"},         {276, "Linux cooked v2"}};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (known[i].type == linktype)
+            return fail(r, KEV_TS_BAD_LINKTYPE,
+                        "link type %u (%s): a network capture, not a kevrr trace (link "
+                        "type %u, LINKTYPE_USER0)",
+                        linktype, known[i].name, KEV_TRACE_LINKTYPE);
+    return fail(r, KEV_TS_BAD_LINKTYPE,
+                "link type %u, expected %u (LINKTYPE_USER0): not a kevrr trace", linktype,
+                KEV_TRACE_LINKTYPE);
+}
+
 /* Interface Description Block: our link type, the time resolution, the
  * source, filter and snapshot. */
 static int on_idb(kev_trace_reader *r, const blk *b, kev_trace_rec *rec)
@@ -717,10 +763,7 @@ static int on_idb(kev_trace_reader *r, const blk *b, kev_trace_rec *rec)
     (void)kev__cur_seek(&c, 8);
     (void)rd16(r, &c, &linktype);
     if (linktype != KEV_TRACE_LINKTYPE)
-        return fail(r, KEV_TS_BAD_LINKTYPE,
-                    "link type %u, expected %u (LINKTYPE_USER0): not a "
-                    "kevrr trace",
-                    linktype, KEV_TRACE_LINKTYPE);
+        return foreign_linktype(r, linktype);
     r->ts_mult = 1000; /* without if_tsresol: microseconds */
     int rc = opts_walk(r, b, KEV_PCAPNG_IDB_FIXED - 4, idb_opt, NULL);
     if (rc == 0)
@@ -909,6 +952,8 @@ static int salvage(kev_trace_reader *r)
     uint64_t bad = 0;
     bool resync = r->fault_bgzf;
     r->skipped++;
+    if (r->kind != KEV_TC_BGZF)
+        return 0; /* a stream has no later member to start again from */
     r->have_m = false;
     r->type_state = 0;
     r->at.owe_rec = false;
@@ -944,15 +989,42 @@ static int salvage(kev_trace_reader *r)
     }
 }
 
+/* At a clean end: does the trace's own account agree with what was read?
+ * Its statistics block counts the records; a trace with kevrr's index is
+ * closed with one, so an EOF member with none before it means the members
+ * between were lost (whole members of data removed leave no other trace). */
+static void end_checks(kev_trace_reader *r)
+{
+    kev_trace_damage *d = &r->fault;
+    if (d->status != KEV_TS_OK)
+        return;
+    if (r->isb && r->isb_count != r->next_rec) {
+        d->status = KEV_TS_MISSING;
+        snprintf(d->message, sizeof d->message,
+                 "the statistics block counts %llu record%s, the trace holds %llu",
+                 (unsigned long long)r->isb_count, r->isb_count == 1 ? "" : "s",
+                 (unsigned long long)r->next_rec);
+    } else if (!r->isb && r->kv_seen) {
+        d->status = KEV_TS_MISSING;
+        snprintf(d->message, sizeof d->message,
+                 "the EOF member ends the file at offset %llu, but no statistics block "
+                 "came before it: the trace's end is missing (after record %llu)",
+                 (unsigned long long)d->file_offset, (unsigned long long)r->next_rec);
+    }
+}
+
 /* Ends the reading: the status kev_trace_end reports and what
  * kev_trace_next returns from now on. */
 static int finish(kev_trace_reader *r, int rc)
 {
     r->done = true;
+    if (rc == 0)
+        end_checks(r);
     if (!r->damaged)
         r->end = r->fault;
     kev_trace_status st = r->fault.status;
-    bool ending = st == KEV_TS_OK || st == KEV_TS_NO_EOF || st == KEV_TS_TORN_MEMBER;
+    bool ending = st == KEV_TS_OK || st == KEV_TS_NO_EOF || st == KEV_TS_TORN_MEMBER ||
+                  st == KEV_TS_MISSING;
     r->done_rc = (rc < 0 && !ending && !(salvaging(r) && salvageable(st))) ? rc : 0;
     return r->done_rc;
 }
@@ -1034,39 +1106,47 @@ static int read_headers(kev_trace_reader *r)
     return 0;
 }
 
-kev_trace_reader *kev_trace_open(const char *path, unsigned flags, int *err,
-                                 kev_trace_damage *damage)
+/* Fills *damage for a file that cannot be opened or read as one. */
+static void open_error(kev_trace_damage *damage, int *err, const char *name, int e)
 {
-    kev_trace_damage dd;
-    int de;
-    damage = damage ? damage : &dd;
-    err = err ? err : &de;
-    memset(damage, 0, sizeof *damage);
-    bool is_stdin = path && strcmp(path, "-") == 0;
-    int fd = path == NULL ? -1 : is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *err = path == NULL ? KEV_EINVAL : errno == ENOENT ? KEV_ENOENT : KEV_EIO;
-        damage->status = KEV_TS_IO;
-        snprintf(damage->message, sizeof damage->message, "cannot open %s: %s",
-                 path ? path : "(null)", path ? strerror(errno) : "no path");
+    *err = e == ENOENT ? KEV_ENOENT : KEV_EIO;
+    damage->status = KEV_TS_IO;
+    snprintf(damage->message, sizeof damage->message, "cannot open %s: %s", name,
+             strerror(e));
+}
+
+/* A reader on `fd` (closed with the reader when `own`). */
+static kev_trace_reader *open_on(int fd, bool own, const char *name, unsigned flags,
+                                 int *err, kev_trace_damage *damage)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        open_error(damage, err, name, EISDIR);
+        if (own)
+            close(fd);
         return NULL;
     }
     kev_trace_reader *r = calloc(1, sizeof *r);
     if (r == NULL) {
-        if (!is_stdin)
+        if (own)
             close(fd);
         *err = KEV_ENOMEM;
         return NULL;
     }
     r->fd = fd;
-    r->own_fd = !is_stdin;
+    r->own_fd = own;
+    r->seekable = lseek(fd, 0, SEEK_CUR) >= 0;
     r->flags = flags;
     r->ts_mult = 1;
     r->home.block = FIRST_RECORD_BLOCK;
     r->bz = kev__bgzf_reader_new(fd);
     r->asmb = malloc(ASM_INITIAL);
     r->asm_cap = ASM_INITIAL;
-    int rc = (r->bz && r->asmb) ? read_headers(r) : KEV_ENOMEM;
+    int rc = (r->bz && r->asmb) ? 0 : KEV_ENOMEM;
+    if (rc == 0 && (rc = kev__bgzf_detect(r->bz, &r->end)) == 0) {
+        r->kind = kev__bgzf_container(r->bz, NULL);
+        rc = read_headers(r);
+    }
     if (rc) {
         *damage = r->end;
         *err = rc;
@@ -1075,6 +1155,61 @@ kev_trace_reader *kev_trace_open(const char *path, unsigned flags, int *err,
     }
     *err = 0;
     return r;
+}
+
+/* The caller's error outputs, or scratch ones when it passed NULL. */
+typedef struct open_outs {
+    kev_trace_damage damage;
+    int err;
+} open_outs;
+
+static void outs_init(open_outs *scratch, kev_trace_damage **damage, int **err)
+{
+    *damage = *damage ? *damage : &scratch->damage;
+    *err = *err ? *err : &scratch->err;
+    memset(*damage, 0, sizeof **damage);
+}
+
+kev_trace_reader *kev_trace_open(const char *path, unsigned flags, int *err,
+                                 kev_trace_damage *damage)
+{
+    open_outs scratch;
+    outs_init(&scratch, &damage, &err);
+    if (path == NULL) {
+        *err = KEV_EINVAL;
+        damage->status = KEV_TS_IO;
+        snprintf(damage->message, sizeof damage->message, "cannot open (null): no path");
+        return NULL;
+    }
+    bool is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        open_error(damage, err, path, errno);
+        return NULL;
+    }
+    /* Standard input is never seeked, even when it is a file. */
+    kev_trace_reader *r = open_on(fd, !is_stdin, path, flags, err, damage);
+    if (r && is_stdin)
+        r->seekable = false;
+    return r;
+}
+
+kev_trace_reader *kev_trace_open_fd(int fd, const char *name, unsigned flags, int *err,
+                                    kev_trace_damage *damage)
+{
+    open_outs scratch;
+    outs_init(&scratch, &damage, &err);
+    return open_on(fd, false, name ? name : "(descriptor)", flags, err, damage);
+}
+
+void kev_trace_container_get(const kev_trace_reader *r, kev_trace_container *kind,
+                             bool *indexed, uint64_t *streams)
+{
+    kev_trace_container k = kev__bgzf_container(r->bz, streams);
+    if (kind)
+        *kind = k;
+    if (indexed)
+        *indexed = r->kv_seen;
 }
 
 void kev_trace_close(kev_trace_reader *r)
@@ -1230,7 +1365,8 @@ static int seek_to(kev_trace_reader *r, uint64_t index, uint64_t t, bool by_time
 {
     spot s;
     kev_trace_rec rec;
-    if (r->fd == STDIN_FILENO && !r->own_fd)
+    /* A pipe or FIFO cannot seek: say so before touching the reading. */
+    if (!r->seekable)
         return KEV_EINVAL;
     int rc = seek_spot(r, index, t, by_time, &s);
     rc = rc ? rc : seek_restart(r, &s);

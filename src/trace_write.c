@@ -43,6 +43,7 @@ struct kev_trace_writer {
     uint64_t start_ns;
     int first_err; /* the first error of any call */
     int broken;    /* an I/O or memory error: nothing more is written */
+    int sys_errno; /* with KEV_EIO: errno of the write or flush that failed */
 };
 
 /* One option to write: its code, then (custom options) the PEN, then
@@ -74,8 +75,11 @@ static int note(kev_trace_writer *w, int err)
 
 static int breaks(kev_trace_writer *w, int err)
 {
-    if (w->broken == 0)
+    if (w->broken == 0) {
         w->broken = err;
+        if (err == KEV_EIO)
+            w->sys_errno = errno ? errno : EIO; /* just set by the failed call */
+    }
     return note(w, err);
 }
 
@@ -487,7 +491,10 @@ int kev_trace_writer_close(kev_trace_writer *w, uint64_t stop_ns)
         }
     }
     int rc = w->first_err;
+    int e = w->sys_errno;
     writer_free(w);
+    if (rc == KEV_EIO && e != 0)
+        errno = e; /* what the caller names: ENOSPC, not "I/O error" */
     return rc;
 }
 

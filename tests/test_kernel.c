@@ -675,7 +675,7 @@ KEV_TEST(snapshot_inet6)
     ASSERT_EQ_STR(s,
         "if en0 flags 0x0 media inactive lqm -1 refcnt 0 cheap\n"
         "inet6 en0 fe80::1/10 flags 0x2\n"
-        "inet6 en0 2001:db8::5/128 flags 0x0 dst 2001:db8::1 flagsfail\n"
+        "inet6 en0 2001:db8::5/128 flags 0x0 peer 2001:db8::1 flagsfail\n"
         "inet6 en0 fe80::2 mask ffff:0:ffff:: flags 0x0 noaddr nomask\n"
         "inet6 en0 ::/0 flags 0x0\n");
     free(s);
@@ -843,13 +843,17 @@ static const struct error_case {
      "line 2: inet6: the mask is given twice (/LEN or mask)"},
     {"if en0\ninet en0 10.0.0.1/8 peer\n", KEV_EFORMAT,
      "line 2: inet: option peer needs a value"},
+    /* peer is one keyword for both families; dest and dst spell it too. */
     {"if en0\ninet en0 10.0.0.1/8 dst ::1\n", KEV_EFORMAT,
-     "line 2: inet: unknown option \"dst\""},
+     "line 2: inet: peer \"::1\" is not an IPv4 address A.B.C.D"},
     {"if en0\ninet6 en0 ::1/64 peer 1.2.3.4\n", KEV_EFORMAT,
-     "line 2: inet6: unknown option \"peer\""},
+     "line 2: inet6: peer \"1.2.3.4\" is not an IPv6 address: fewer than 8 "
+     "groups and no '::'"},
     {"if en0\ninet6 en0 ::1/64 dst fe80::g\n", KEV_EFORMAT,
-     "line 2: inet6: dst \"fe80::g\" is not an IPv6 address: unexpected "
+     "line 2: inet6: peer \"fe80::g\" is not an IPv6 address: unexpected "
      "character"},
+    {"if en0\ninet en0 10.0.0.1/8 bogus 1\n", KEV_EFORMAT,
+     "line 2: inet: unknown option \"bogus\""},
     {"if en0\ninet6 en0 ::1/64 flags 1\n", KEV_EFORMAT,
      "line 2: inet6: flags \"1\" is not 0x followed by hex digits"},
     {"if en0\ninet6 en0 1:::2/64\n", KEV_EFORMAT,
@@ -1054,7 +1058,7 @@ KEV_TEST(format_exact)
         "if pdp_ip0 flags 0x0 media none lqm -2 refcnt 0 expensive\n"
         "if utun0 flags 0x11 media unknown lqm -1 refcnt 0 cheap\n"
         "inet utun0 10.8.0.2/32 peer 10.8.0.1\n"
-        "inet6 utun0 fe80::2/64 flags 0x0 dst fe80::9 nomask flagsfail\n");
+        "inet6 utun0 fe80::2/64 flags 0x0 peer fe80::9 nomask flagsfail\n");
     free(s);
     assert_round_trip(k);
     kev_kernel_free(k);

@@ -904,7 +904,7 @@ KEV_TEST(error_messages)
         {"inet6 add en0 fe80::1/129\n", KEV_EFORMAT,
          "line 1: inet6 add: bad prefix length 'fe80::1/129'"},
         {"inet dstaddr en0 10.0.0.1/32 dest 10.0.0\n", KEV_EFORMAT,
-         "line 1: inet dstaddr: bad dest address '10.0.0'"},
+         "line 1: inet dstaddr: bad peer address '10.0.0'"},
         {"inet6 add en0 ::1/128 mac 00:11:22\n", KEV_EFORMAT,
          "line 1: inet6 add: bad mac '00:11:22'"},
         {"attach en0 foo 1\n", KEV_EFORMAT, "line 1: attach: unknown option 'foo'"},
@@ -1061,6 +1061,59 @@ KEV_TEST(docs_example)
     got_free(&g);
 }
 
+/* Kernel lines are checked as the kernel will load them, with the file's
+ * line in the message, so gen and run refuse what replay could not load. */
+KEV_TEST(kernel_lines_checked)
+{
+    run_fail(
+        "kernel if en0 up\n\nkernel if en1 media actve\nattach en0\n", KEV_EFORMAT,
+        "line 3: kernel: if: media \"actve\" is not none, unknown, inactive or active");
+    run_fail("# no interface yet\nkernel inet en0 10.0.0.1/8\n", KEV_EFORMAT,
+             "line 2: kernel: inet: no interface en0 (an if line must define it first)");
+    run_fail("kernel if en0\nkernel if en0\n", KEV_EFORMAT,
+             "line 2: kernel: interface en0 defined twice");
+    run_fail("kernel bogus en0\n", KEV_EFORMAT,
+             "line 1: kernel: unknown directive \"bogus\" (expected if, inet or inet6)");
+    /* The kernel's comments and blank lines are fine. */
+    got g;
+    run_ok(&g, "kernel\nkernel # nothing\nkernel if en0 up\n");
+    got_free(&g);
+}
+
+/* One keyword for the other address: peer; dest and dst are the same
+ * option, in events and in kernel lines. */
+KEV_TEST(peer_keyword_and_aliases)
+{
+    static const char *const inet[] = {"peer", "dest", "dst"};
+    got a, b;
+    run_ok(&a, "inet dstaddr utun0 10.0.0.1/32 peer 10.0.0.2\n"
+               "inet6 add utun0 fd00::1/128 peer fd00::2 flags 0x20\n");
+    for (size_t i = 1; i < sizeof inet / sizeof inet[0]; i++) {
+        char text[200];
+        snprintf(text, sizeof text,
+                 "inet dstaddr utun0 10.0.0.1/32 %s 10.0.0.2\n"
+                 "inet6 add utun0 fd00::1/128 %s fd00::2 flags 0x20\n",
+                 inet[i], inet[i]);
+        run_ok(&b, text);
+        ASSERT_EQ_INT(b.n, a.n);
+        for (size_t k = 0; k < a.n; k++) {
+            ASSERT_EQ_U64(b.it[k].len, a.it[k].len);
+            ASSERT_EQ_MEM(b.it[k].bytes, a.it[k].bytes, a.it[k].len);
+        }
+        got_free(&b);
+    }
+    got_free(&a);
+    run_fail("inet dstaddr utun0 10.0.0.1/32 peer 10.0.0.2 dest 10.0.0.3\n", KEV_EFORMAT,
+             "line 1: inet dstaddr: duplicate option 'dest' (peer, dest and dst are one "
+             "option)");
+    run_ok(&a, "kernel if utun0 p2p\n"
+               "kernel inet utun0 10.0.0.1/32 peer 10.0.0.2\n"
+               "kernel inet6 utun0 fd00::1/128 peer fd00::2\n"
+               "kernel inet6 utun0 fd00::3/128 dst fd00::4\n"
+               "kernel inet6 utun0 fd00::5/128 dest fd00::6\n");
+    got_free(&a);
+}
+
 KEV_TEST_MAIN(KEV_T(dl_link_statements), KEV_T(family_option), KEV_T(proto_statements),
               KEV_T(lqm_statement), KEV_T(issues_statement), KEV_T(inet_add_facts_example),
               KEV_T(inet_other_codes), KEV_T(inet6_add_with_options),
@@ -1073,4 +1126,5 @@ KEV_TEST_MAIN(KEV_T(dl_link_statements), KEV_T(family_option), KEV_T(proto_state
               KEV_T(kernel_snapshot), KEV_T(emit_stop_value),
               KEV_T(comments_blank_lines_crlf), KEV_T(error_messages),
               KEV_T(nul_byte_in_text), KEV_T(caps), KEV_T(bad_arguments_and_null_err),
-              KEV_T(docs_example))
+              KEV_T(docs_example), KEV_T(kernel_lines_checked),
+              KEV_T(peer_keyword_and_aliases))

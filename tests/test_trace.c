@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -1450,12 +1452,26 @@ KEV_TEST(garbage_files)
     got g;
     spit(path, (const uint8_t *)"not a trace at all, just text\n", 30);
     read_all(path, 0, &g);
-    ASSERT_EQ_INT(g.end.status, KEV_TS_BAD_MEMBER);
-    ASSERT_EQ_STR(g.end.message, "member 0 at offset 0: ID1 0x6e, expected 0x1f");
+    ASSERT_EQ_INT(g.end.status, KEV_TS_NOT_TRACE);
+    ASSERT_EQ_STR(g.end.message, "text (it starts \"not a trace at all, just text\"): a "
+                                 "scenario? kevrr run and kevrr gen read those");
     got_free(&g);
     read_all(path, KEV_TRACE_SALVAGE, &g);
     ASSERT_FALSE(g.opened);
-    ASSERT_EQ_INT(g.end.status, KEV_TS_BAD_MEMBER);
+    ASSERT_EQ_INT(g.end.status, KEV_TS_NOT_TRACE);
+    got_free(&g);
+    static const uint8_t pcap[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0};
+    spit(path, pcap, sizeof pcap);
+    read_all(path, 0, &g);
+    ASSERT_EQ_INT(g.end.status, KEV_TS_NOT_TRACE);
+    ASSERT_CONTAINS(g.end.message, "a pcap (libpcap) file, not pcapng");
+    got_free(&g);
+    static const uint8_t zeros[100] = {0};
+    spit(path, zeros, sizeof zeros);
+    read_all(path, 0, &g);
+    ASSERT_EQ_INT(g.end.status, KEV_TS_NOT_TRACE);
+    ASSERT_EQ_STR(g.end.message,
+                  "neither BGZF, gzip nor pcapng (the file starts with 00 00 00 00)");
     got_free(&g);
     spit(path, kev__bgzf_eof, KEV_BGZF_EOF_LEN);
     read_all(path, 0, &g);
@@ -1465,6 +1481,10 @@ KEV_TEST(garbage_files)
     ASSERT_NULL(kev_trace_open("/nonexistent/kevrr/trace", 0, &g.err, &g.end));
     ASSERT_EQ_INT(g.err, KEV_ENOENT);
     ASSERT_EQ_INT(g.end.status, KEV_TS_IO);
+    /* A directory is named as one, not met as a read error. */
+    ASSERT_NULL(kev_trace_open("/", 0, &g.err, &g.end));
+    ASSERT_EQ_INT(g.end.status, KEV_TS_IO);
+    ASSERT_EQ_STR(g.end.message, "cannot open /: Is a directory");
     rm(path);
 }
 
@@ -1573,13 +1593,322 @@ KEV_TEST(seek_refused_on_stdin)
     rm(path);
 }
 
+/* ---- other containers: plain pcapng, gzip, bgzip --------------------------- */
+
+/* A trace of 1000 batches and an error, and its pcapng data as zcat sees
+ * it (over 3 chunks of 64 KiB). */
+#define PLAIN_N 1001u
+static uint8_t *plain_trace(xtrace *x, char **path, size_t *raw_len)
+{
+    uint64_t seed = 23;
+    for (size_t i = 0; i + 1 < PLAIN_N; i++)
+        x_add_batch(x, seek_t0 + i * 1000, (uint32_t)(40 + i % 400),
+                    (uint32_t)(40 + i % 400), &seed);
+    x_add_error(x, seek_t0 + (PLAIN_N - 1) * 1000, 35, "EAGAIN");
+    *path = tmp_path();
+    write_trace(*path, NULL, x, 100, seek_t0 + 2000 * 1000);
+    size_t n;
+    uint8_t *p = slurp(*path, &n);
+    uint8_t *raw = gunzip_all(p, n, raw_len);
+    free(p);
+    return raw;
+}
+
+/* `data` as gzip streams, a new one at each of the `ncuts` cut offsets. */
+static void gzip_streams(const char *path, const uint8_t *data, size_t n,
+                         const size_t *cuts, size_t ncuts)
+{
+    FILE *f = fopen(path, "wb");
+    ASSERT_NOT_NULL(f);
+    size_t cap = n + 1024;
+    uint8_t *out = malloc(cap);
+    ASSERT_NOT_NULL(out);
+    for (size_t k = 0, at = 0; k <= ncuts; k++) {
+        size_t end = k < ncuts ? cuts[k] : n;
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        ASSERT_EQ_INT(
+            deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+        z.next_in = (Bytef *)(uintptr_t)(data + at);
+        z.avail_in = (uInt)(end - at);
+        z.next_out = out;
+        z.avail_out = (uInt)cap;
+        ASSERT_EQ_INT(deflate(&z, Z_FINISH), Z_STREAM_END);
+        ASSERT_EQ_U64(fwrite(out, 1, cap - z.avail_out, f), cap - z.avail_out);
+        deflateEnd(&z);
+        at = end;
+    }
+    fclose(f);
+    free(out);
+}
+
+/* Reads `path` whole and checks it holds exactly `x`, ending cleanly, in
+ * container `kind`. */
+static void check_container(const char *path, const xtrace *x, kev_trace_container kind)
+{
+    got g;
+    read_all(path, 0, &g);
+    ASSERT_EQ_INT(g.end.status, KEV_TS_OK);
+    check_prefix(&g, x, x->n);
+    ASSERT_EQ_U64(g.n, x->n);
+    got_free(&g);
+    int err;
+    kev_trace_reader *r = kev_trace_open(path, 0, &err, NULL);
+    ASSERT_NOT_NULL(r);
+    kev_trace_container k;
+    bool indexed = true;
+    kev_trace_container_get(r, &k, &indexed, NULL);
+    ASSERT_EQ_INT(k, kind);
+    ASSERT_FALSE(indexed);
+    /* Seeks work, reading in order from the start. */
+    kev_trace_rec rec;
+    static const uint64_t targets[] = {250, 3, 999, 0, PLAIN_N - 1};
+    for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+        ASSERT_EQ_INT(kev_trace_seek_batch(r, targets[t]), 0);
+        ASSERT_EQ_INT(kev_trace_next(r, &rec), 1);
+        ASSERT_EQ_U64(rec.index, targets[t]);
+        ASSERT_EQ_U64(rec.t_ns, x->v[targets[t]].t);
+    }
+    ASSERT_EQ_INT(kev_trace_seek_time(r, seek_t0 + 123 * 1000 - 1), 0);
+    ASSERT_EQ_INT(kev_trace_next(r, &rec), 1);
+    ASSERT_EQ_U64(rec.index, 123);
+    ASSERT_EQ_INT(kev_trace_seek_batch(r, PLAIN_N), KEV_ENOENT);
+    kev_trace_close(r);
+}
+
+KEV_TEST(plain_pcapng_and_gzip)
+{
+    xtrace x = {0};
+    char *path;
+    size_t raw_len;
+    uint8_t *raw = plain_trace(&x, &path, &raw_len);
+    ASSERT_TRUE(raw_len > 3 * 65536); /* several chunks */
+    spit(path, raw, raw_len);
+    check_container(path, &x, KEV_TC_PCAPNG);
+    /* One gzip stream, and several cut anywhere (inside blocks too). */
+    gzip_streams(path, raw, raw_len, NULL, 0);
+    check_container(path, &x, KEV_TC_GZIP);
+    const size_t cuts[] = {1, 100, 7777, 65536, 65537, raw_len - 3};
+    gzip_streams(path, raw, raw_len, cuts, sizeof cuts / sizeof cuts[0]);
+    check_container(path, &x, KEV_TC_GZIP);
+    int err;
+    uint64_t streams = 0;
+    kev_trace_reader *r = kev_trace_open(path, 0, &err, NULL);
+    kev_trace_rec rec;
+    while (kev_trace_next(r, &rec) == 1)
+        ;
+    kev_trace_container_get(r, NULL, NULL, &streams);
+    ASSERT_EQ_U64(streams, 7);
+    kev_trace_close(r);
+    /* BGZF without KV (bgzip): read in order too. */
+    rewrap(path, raw, raw_len, 65280);
+    check_container(path, &x, KEV_TC_BGZF);
+    free(raw);
+    x_free(&x);
+    rm(path);
+}
+
+KEV_TEST(plain_pcapng_and_gzip_endings)
+{
+    xtrace x = {0};
+    char *path;
+    size_t raw_len;
+    uint8_t *raw = plain_trace(&x, &path, &raw_len);
+    got g;
+    /* Plain pcapng cut inside a block: cut short, every whole record read. */
+    spit(path, raw, raw_len - 10);
+    read_all(path, 0, &g);
+    ASSERT_EQ_INT(g.end.status, KEV_TS_NO_EOF);
+    ASSERT_CONTAINS(g.end.message, "bytes into the block, which needs");
+    ASSERT_EQ_INT(g.err, 0);
+    ASSERT_EQ_U64(g.n, x.n); /* only the statistics block was cut */
+    got_free(&g);
+    /* Cut between blocks, before the statistics block: its count is gone
+     * with it, so the end looks clean (the tools write no ISB either). */
+    spit(path, raw, raw_len / 2);
+    read_all(path, 0, &g);
+    ASSERT_TRUE(g.end.status == KEV_TS_NO_EOF || g.end.status == KEV_TS_OK);
+    check_prefix(&g, &x, g.n);
+    got_free(&g);
+    /* gzip cut inside its compressed data. */
+    gzip_streams(path, raw, raw_len, NULL, 0);
+    size_t n;
+    uint8_t *gz = slurp(path, &n);
+    spit(path, gz, n / 2);
+    read_all(path, 0, &g);
+    ASSERT_EQ_INT(g.end.status, KEV_TS_TORN_MEMBER);
+    ASSERT_CONTAINS(g.end.message, "gzip stream 0 at offset 0: the file ends inside it");
+    check_prefix(&g, &x, g.n);
+    ASSERT_TRUE(g.n > 0);
+    got_free(&g);
+    /* A damaged byte in the compressed data: damage, never a clean end.
+     * (gzip's CRC covers the whole stream and is checked at its end, so
+     * what was inflated before it is delivered as it came.) */
+    gz[n / 2] ^= 0x55;
+    spit(path, gz, n);
+    read_all(path, 0, &g);
+    ASSERT_TRUE(g.end.status == KEV_TS_BAD_CRC || g.end.status == KEV_TS_BAD_FRAMING ||
+                g.end.status == KEV_TS_TOO_BIG);
+    ASSERT_TRUE(g.err < 0);
+    got_free(&g);
+    /* Salvage needs BGZF: on gzip it stops at the first damage. */
+    read_all(path, KEV_TRACE_SALVAGE, &g);
+    ASSERT_TRUE(g.end.status != KEV_TS_OK);
+    ASSERT_EQ_U64(g.skipped, 1);
+    got_free(&g);
+    gz[n / 2] ^= 0x55;
+    /* Bytes after the last stream that are not one. */
+    uint8_t *more = malloc(n + 5);
+    memcpy(more, gz, n);
+    memcpy(more + n, "junk\n", 5);
+    spit(path, more, n + 5);
+    read_all(path, 0, &g);
+    ASSERT_EQ_INT(g.end.status, KEV_TS_BAD_MEMBER);
+    ASSERT_EQ_STR(g.end.message,
+                  "5 bytes after gzip stream 0 at offset 0 are not a gzip stream (0x6a)");
+    ASSERT_EQ_U64(g.n, x.n);
+    got_free(&g);
+    free(more);
+    free(gz);
+    /* gzip of something that is not pcapng. */
+    gzip_streams(path, (const uint8_t *)"attach en0\nlink on en0\n", 23, NULL, 0);
+    read_all(path, 0, &g);
+    ASSERT_EQ_INT(g.end.status, KEV_TS_NOT_TRACE);
+    ASSERT_CONTAINS(g.end.message,
+                    "gzip data that is not pcapng (it starts with 61 74 74 61)");
+    got_free(&g);
+    free(raw);
+    x_free(&x);
+    rm(path);
+}
+
+KEV_TEST(foreign_link_type_named)
+{
+    got g;
+    pb s = {0};
+    pb_shb(&s, NULL);
+    pb_idb(&s, 1, 6);
+    craft_read(&s, &g);
+    ASSERT_EQ_INT(g.end.status, KEV_TS_BAD_LINKTYPE);
+    ASSERT_CONTAINS(g.end.message, "link type 1 (Ethernet): a network capture, not a kevrr "
+                                   "trace (link type 147, LINKTYPE_USER0)");
+    got_free(&g);
+}
+
+/* ---- the trace's own account of its end ------------------------------------ */
+
+KEV_TEST(statistics_block_count_checked)
+{
+    xtrace x = {0};
+    char *path;
+    size_t raw_len;
+    uint8_t *raw = plain_trace(&x, &path, &raw_len);
+    /* The ISB is the last block: its isb_ifrecv is the u64 before the
+     * endofopt and the trailer. */
+    size_t isb = raw_len - le32(raw + raw_len - 4);
+    ASSERT_EQ_U64(le32(raw + isb), 5);
+    ASSERT_EQ_U64(le64(raw + raw_len - 16), x.n);
+    raw[raw_len - 16]++;
+    spit(path, raw, raw_len);
+    got g;
+    read_all(path, 0, &g);
+    ASSERT_EQ_INT(g.end.status, KEV_TS_MISSING);
+    ASSERT_EQ_STR(g.end.message,
+                  "the statistics block counts 1002 records, the trace holds 1001");
+    ASSERT_EQ_INT(g.err, 0); /* an ending: every record was delivered */
+    ASSERT_EQ_U64(g.n, x.n);
+    got_free(&g);
+    free(raw);
+    x_free(&x);
+    rm(path);
+}
+
+KEV_TEST(last_data_member_removed)
+{
+    xtrace x = {0};
+    char *path;
+    size_t raw_len;
+    uint8_t *raw = plain_trace(&x, &path, &raw_len);
+    free(raw);
+    size_t n;
+    uint8_t *p = slurp(path, &n);
+    mem ms[64];
+    size_t nm = members_of(p, n, ms, 64);
+    ASSERT_TRUE(nm >= 4);
+    /* Each data member in turn removed (the ISB's with the last): never whole. */
+    for (size_t k = 1; k + 1 < nm; k++) {
+        uint8_t *q = malloc(n);
+        size_t qn = ms[k].off;
+        memcpy(q, p, qn);
+        memcpy(q + qn, p + ms[k].off + ms[k].size, n - ms[k].off - ms[k].size);
+        qn += n - ms[k].off - ms[k].size;
+        spit(path, q, qn);
+        got g;
+        read_all(path, 0, &g);
+        if (g.end.status == KEV_TS_OK)
+            KEV__FAIL("member %zu of %zu removed: read as whole (%zu records)", k, nm, g.n);
+        if (k + 2 == nm) {
+            ASSERT_EQ_INT(g.end.status, KEV_TS_MISSING);
+            ASSERT_CONTAINS(g.end.message, "but no statistics block came before it");
+        }
+        check_subset(&g, &x);
+        got_free(&g);
+        free(q);
+    }
+    free(p);
+    x_free(&x);
+    rm(path);
+}
+
+KEV_TEST(seek_refused_on_a_fifo_without_harm)
+{
+    xtrace x = {0};
+    char *path;
+    size_t raw_len;
+    uint8_t *raw = plain_trace(&x, &path, &raw_len);
+    free(raw);
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s.fifo", path);
+    ASSERT_EQ_INT(mkfifo(fifo, 0600), 0);
+    pid_t pid = fork();
+    ASSERT_TRUE(pid >= 0);
+    if (pid == 0) { /* the writer: the trace into the FIFO */
+        size_t n;
+        uint8_t *p = slurp(path, &n);
+        FILE *f = fopen(fifo, "wb");
+        fwrite(p, 1, n, f);
+        fclose(f);
+        _exit(0);
+    }
+    int err;
+    kev_trace_reader *r = kev_trace_open(fifo, 0, &err, NULL);
+    ASSERT_NOT_NULL(r);
+    kev_trace_rec rec;
+    ASSERT_EQ_INT(kev_trace_next(r, &rec), 1);
+    ASSERT_EQ_INT(kev_trace_seek_batch(r, 200), KEV_EINVAL);
+    size_t count = 1;
+    while (kev_trace_next(r, &rec) == 1)
+        count++;
+    ASSERT_EQ_U64(count, x.n); /* the refused seek lost nothing */
+    ASSERT_EQ_INT(kev_trace_end(r, NULL)->status, KEV_TS_OK);
+    kev_trace_close(r);
+    int st;
+    waitpid(pid, &st, 0);
+    unlink(fifo);
+    x_free(&x);
+    rm(path);
+}
+
 KEV_TEST_MAIN(KEV_T(round_trip), KEV_T(compression_levels), KEV_T(empty_trace),
-              KEV_T(largest_snapshot_and_batch),
-              KEV_T(small_blocks_never_span_members), KEV_T(gzip_framing_and_eof_member),
-              KEV_T(killed_writer), KEV_T(salvage_spanning_block),
-              KEV_T(truncation_at_every_offset), KEV_T(corruption_of_every_byte),
-              KEV_T(damage_messages_members), KEV_T(damage_messages_kv),
-              KEV_T(crafted_good_both_byte_orders), KEV_T(crafted_microsecond_resolution),
-              KEV_T(crafted_refusals), KEV_T(crafted_lengths),
-              KEV_T(crafted_salvage_skips_bad_framing), KEV_T(garbage_files),
-              KEV_T(seek_by_batch), KEV_T(seek_by_time), KEV_T(seek_refused_on_stdin))
+              KEV_T(largest_snapshot_and_batch), KEV_T(small_blocks_never_span_members),
+              KEV_T(gzip_framing_and_eof_member), KEV_T(killed_writer),
+              KEV_T(salvage_spanning_block), KEV_T(truncation_at_every_offset),
+              KEV_T(corruption_of_every_byte), KEV_T(damage_messages_members),
+              KEV_T(damage_messages_kv), KEV_T(crafted_good_both_byte_orders),
+              KEV_T(crafted_microsecond_resolution), KEV_T(crafted_refusals),
+              KEV_T(crafted_lengths), KEV_T(crafted_salvage_skips_bad_framing),
+              KEV_T(garbage_files), KEV_T(seek_by_batch), KEV_T(seek_by_time),
+              KEV_T(seek_refused_on_stdin), KEV_T(plain_pcapng_and_gzip),
+              KEV_T(plain_pcapng_and_gzip_endings), KEV_T(foreign_link_type_named),
+              KEV_T(statistics_block_count_checked), KEV_T(last_data_member_removed),
+              KEV_T(seek_refused_on_a_fifo_without_harm))

@@ -73,7 +73,7 @@ batches big.kev >big.hex
 # ---- send into capture over a unix socket: equal, in order, whole ---------
 
 out=cap.kev
-start_capture -i unix:s.sock -w cap.kev --flush-interval 50ms
+start_capture -i unix:s.sock -o cap.kev --flush-interval 50ms
 expect_rc 0 "$kevrr" send boot.kev -o unix:s.sock --topspeed
 has_text err.txt "kevrr send: 16 batches, "
 wait_records 16
@@ -125,7 +125,7 @@ has_line err.txt "kevrr capture: --snapshot bad.txt: line 2: inet: no interface 
 [ ! -e bad.kev ] || fail "a capture with a bad snapshot left bad.kev"
 
 # The whole big trace, with a loop: 2 x 100,000 batches, in order.
-start_capture -i unix:s.sock -w cap.kev
+start_capture -i unix:s.sock -o cap.kev
 expect_rc 0 "$kevrr" send big.kev -o unix:s.sock --topspeed --loop 2
 wait_records 200000
 stop_capture TERM
@@ -135,7 +135,7 @@ cat big.hex big.hex | cmp -s - cap.hex || fail "captured 2 x big.kev differs fro
 
 # ---- -c and --duration end the capture by themselves ----------------------
 
-start_capture -i unix:s.sock -w cap.kev -c 10
+start_capture -i unix:s.sock -o cap.kev -c 10
 # The capture may stop before the last batches are sent: send then fails.
 "$kevrr" send boot.kev -o unix:s.sock --topspeed 2>/dev/null
 wait "$cap" || fail "capture -c 10 exited $?"
@@ -146,7 +146,7 @@ expect_rc 0 "$kevrr" verify cap.kev
 has_text out.txt "cap.kev: whole: 10 records, "
 
 start=$(date +%s%N)
-expect_rc 0 "$kevrr" capture -q -i unix:s.sock -w dur.kev --duration 300ms
+expect_rc 0 "$kevrr" capture -q -i unix:s.sock -o dur.kev --duration 300ms
 ms=$((($(date +%s%N) - start) / 1000000))
 [ "$ms" -ge 300 ] && [ "$ms" -lt 3000 ] || fail "--duration 300ms took $ms ms"
 expect_rc 0 "$kevrr" verify dur.kev
@@ -161,7 +161,7 @@ start=$(date +%s%N)
 [ $? -eq 5 ] || fail "send to a missing socket did not exit 5"
 has_text err.txt "kevrr send: unix:nowhere.sock: "
 out=cap.kev
-start_capture -i unix:s.sock -w cap.kev
+start_capture -i unix:s.sock -o cap.kev
 start=$(date +%s%N)
 expect_rc 0 "$kevrr" send paced.kev -o unix:s.sock
 ms=$((($(date +%s%N) - start) / 1000000))
@@ -176,7 +176,7 @@ stop_capture INT
 # ---- SIGHUP: two whole files whose batches add up -------------------------
 
 out=hup.kev
-start_capture -i unix:s.sock -w hup.kev
+start_capture -i unix:s.sock -o hup.kev
 expect_rc 0 "$kevrr" send boot.kev -o unix:s.sock --topspeed
 wait_records 16
 kill -HUP "$cap"
@@ -197,7 +197,7 @@ cat boot.hex big.hex | cmp -s - cap.hex || fail "the two files do not add up to 
 # ---- -C and -W: a ring of the last 3 files --------------------------------
 
 out=ring.0.kev
-start_capture -i unix:s.sock -w ring.kev -C 100k -W 3
+start_capture -i unix:s.sock -o ring.kev -C 100k -W 3
 expect_rc 0 "$kevrr" send big.kev -o unix:s.sock --topspeed
 sleep 0.3
 stop_capture INT
@@ -219,7 +219,7 @@ tail -n "$(wc -l <cap.hex)" big.hex | cmp -s - cap.hex || fail "the ring is not 
 # ---- UDP ------------------------------------------------------------------
 
 port=$((20000 + RANDOM % 20000))
-"$kevrr" capture -q -i "udp:127.0.0.1:$port" -w udp.kev -c 16 2>cap_err.txt &
+"$kevrr" capture -q -i "udp:127.0.0.1:$port" -o udp.kev -c 16 2>cap_err.txt &
 cap=$!
 sleep 0.3
 expect_rc 0 "$kevrr" send boot.kev -o "udp:127.0.0.1:$port" --topspeed
@@ -234,7 +234,7 @@ has_line out.txt "source:             udp:127.0.0.1:$port"
 printf 'attach en0\nlqm en0 5 pad 300\nlqm en0 6\n' >long.scn
 "$kevrr" gen long.scn -o long.kev
 out=trunc.kev
-start_capture -i unix:s.sock -w trunc.kev --buffer 100
+start_capture -i unix:s.sock -o trunc.kev --buffer 100
 expect_rc 0 "$kevrr" send long.kev -o unix:s.sock --topspeed
 wait_records 3
 stop_capture INT
@@ -250,7 +250,7 @@ sed -n 3p out.txt | grep -q '"caplen":52' || fail "batch 2 after the cut one is 
 out=fsize.kev
 (
     ulimit -f 64 # 64 KiB
-    exec "$kevrr" capture -q -i unix:s.sock -w fsize.kev
+    exec "$kevrr" capture -q -i unix:s.sock -o fsize.kev
 ) 2>fsize_err.txt &
 cap=$!
 for _ in $(seq 100); do [ -S s.sock ] && break; sleep 0.02; done
@@ -271,7 +271,7 @@ head -n "$n" big.hex | cmp -s - cap.hex || fail "fsize.kev is not a prefix of wh
 
 # Idle after a burst: a kill two flush intervals later loses nothing.
 out=idle.kev
-start_capture -i unix:s.sock -w idle.kev --flush-interval 100ms
+start_capture -i unix:s.sock -o idle.kev --flush-interval 100ms
 expect_rc 0 "$kevrr" send boot.kev -o unix:s.sock --topspeed
 sleep 0.3
 stop_capture KILL
@@ -286,7 +286,7 @@ cmp -s boot.hex cap.hex || fail "a kill after a flush interval lost batches"
 for trial in $(seq "$trials"); do
     out=kill.kev
     rm -f kill.kev
-    start_capture -i unix:s.sock -w kill.kev --flush-interval 20ms
+    start_capture -i unix:s.sock -o kill.kev --flush-interval 20ms
     # 150 x the recorded 1 ms pace: the run lasts ~670 ms whatever the
     # machine, and the kill falls inside it.
     "$kevrr" send big.kev -o unix:s.sock --speed 150 2>/dev/null &
@@ -311,7 +311,7 @@ rm -f s.sock
 # ---- People: SIGUSR1 statistics, the summary, the terminal's status line ---
 
 out=people.kev
-"$kevrr" capture -i unix:s.sock -w people.kev --flush-interval 50ms 2>people_err.txt &
+"$kevrr" capture -i unix:s.sock -o people.kev --flush-interval 50ms 2>people_err.txt &
 cap=$!
 for _ in $(seq 100); do [ -S s.sock ] && [ -e people.kev ] && break; sleep 0.02; done
 expect_rc 0 "$kevrr" send boot.kev -o unix:s.sock --topspeed
@@ -329,7 +329,7 @@ grep -q $'\r' people_err.txt && fail "a status line without a terminal"
 # On a terminal (script(1) gives it one): a status line, rewritten in place.
 if command -v script >/dev/null 2>&1; then
     rm -f tty.kev s.sock
-    script -qfec "'$kevrr' capture -i unix:s.sock -w tty.kev --duration 1.5s" tty.txt \
+    script -qfec "'$kevrr' capture -i unix:s.sock -o tty.kev --duration 1.5s" tty.txt \
         >/dev/null 2>&1 </dev/null &
     scr=$!
     for _ in $(seq 100); do [ -S s.sock ] && break; sleep 0.02; done
@@ -347,7 +347,7 @@ rm -f s.sock
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
     mkdir zdir && chmod 777 zdir
     out=zdir/z.kev
-    start_capture -i unix:s.sock -w zdir/z.kev -Z nobody
+    start_capture -i unix:s.sock -o zdir/z.kev -Z nobody
     expect_rc 0 "$kevrr" send boot.kev -o unix:s.sock --topspeed
     wait_records 16
     stop_capture INT
@@ -360,34 +360,34 @@ fi
 
 # ---- usage and source errors ----------------------------------------------
 
-expect_rc 2 "$kevrr" capture -w x.kev
+expect_rc 2 "$kevrr" capture -o x.kev
 has_line err.txt "kevrr capture: no source: -i SOURCE; see kevrr help capture"
 expect_rc 2 "$kevrr" capture -i unix:s.sock
-has_line err.txt "kevrr capture: no output: -w FILE; see kevrr help capture"
-expect_rc 2 "$kevrr" capture -i unix:s.sock -w x.kev -C 10X
+has_line err.txt "kevrr capture: no output: -o FILE; see kevrr help capture"
+expect_rc 2 "$kevrr" capture -i unix:s.sock -o x.kev -C 10X
 has_line err.txt "kevrr capture: -C takes a size (1000000, 500k, 10M), not '10X'"
-expect_rc 2 "$kevrr" capture -i unix:s.sock -w x.kev --buffer 70000
+expect_rc 2 "$kevrr" capture -i unix:s.sock -o x.kev --buffer 70000
 has_line err.txt "kevrr capture: --buffer: 1 to 65536 bytes"
-expect_rc 5 "$kevrr" capture -i unix:s.sock -w - -C 1M
+expect_rc 5 "$kevrr" capture -i unix:s.sock -o - -C 1M
 has_line err.txt "kevrr capture: standard output cannot be rotated"
 if [ "$(uname -s)" != Darwin ]; then
-    expect_rc 3 "$kevrr" capture -i pf_system -w x.kev
+    expect_rc 3 "$kevrr" capture -i pf_system -o x.kev
     has_text err.txt "kevrr capture: pf_system: Darwin's kernel event socket does not exist on this system"
 fi
-expect_rc 3 "$kevrr" capture -i fd:0 -w x.kev </dev/null
+expect_rc 3 "$kevrr" capture -i fd:0 -o x.kev </dev/null
 has_text err.txt "kevrr capture: fd:0: not a socket"
-expect_rc 3 "$kevrr" capture -i tcp:1 -w x.kev
+expect_rc 3 "$kevrr" capture -i tcp:1 -o x.kev
 has_text err.txt "kevrr capture: tcp:1: unknown source"
-expect_rc 3 "$kevrr" capture -i udp:nope -w x.kev
+expect_rc 3 "$kevrr" capture -i udp:nope -o x.kev
 has_text err.txt "kevrr capture: udp:nope: expected udp:HOST:PORT"
 expect_rc 2 "$kevrr" send boot.kev -o unix:s.sock --speed 0
 has_line err.txt "kevrr send: --speed takes a number above 0 (0.5, 2, 100), not '0'"
 expect_rc 2 "$kevrr" send boot.kev
 has_line err.txt "kevrr send: no destination: -o DEST; see kevrr help send"
-expect_rc 2 "$kevrr" capture -i unix:s.sock -w x.kev --level 10
+expect_rc 2 "$kevrr" capture -i unix:s.sock -o x.kev --level 10
 has_line err.txt "kevrr capture: --level: 1 (fastest) to 9 (smallest)"
 expect_rc 0 "$kevrr" capture --help
-for opt in -i -w -C -G -W -c --duration --flush-interval --fsync --level --buffer --rcvbuf \
+for opt in -i -o -w -C -G -W -c --duration --flush-interval --fsync --level --buffer --rcvbuf \
     --comment -Z --quiet pf_system unix: udp: fd:; do
     grep -q -- "$opt" out.txt || fail "capture --help does not mention $opt"
 done

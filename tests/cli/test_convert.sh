@@ -80,7 +80,7 @@ diff -r dir dir2 >/dev/null || fail "export twice gave different files"
 expect_rc 2 "$kevrr" export net.kev -o dir
 has_line err.txt "kevrr export: dir is not empty (it would mix with the files of another export)"
 expect_rc 2 "$kevrr" export net.kev
-has_line err.txt "kevrr export: no output: -o DIR or --multi FILE; see kevrr help export"
+has_line err.txt "kevrr export: no output: -o DIR or --multi -o FILE; see kevrr help export"
 expect_rc 3 "$kevrr" export missing.kev -o dir3
 
 # ---- import: single-batch files -----------------------------------------
@@ -124,15 +124,15 @@ expect_rc 2 "$kevrr" import dir
 
 # ---- the multi-batch form -----------------------------------------------
 
-expect_rc 0 "$kevrr" export net.kev --multi net.multi
+expect_rc 0 "$kevrr" export net.kev --multi -o net.multi
 expect_rc 0 "$kevrr" import --multi -o mback.kev net.multi
 same_batches net.kev mback.kev
-expect_rc 0 "$kevrr" export mback.kev --multi net2.multi
+expect_rc 0 "$kevrr" export mback.kev --multi -o net2.multi
 cmp -s net.multi net2.multi || fail "export --multi of the imported trace differs"
 # The first entry's header (48 bytes), and the failed recv(): FF FF, errno 35.
 [ "$(od -An -tx1 -N2 net.multi | tr -d ' ')" = "3000" ] || fail "net.multi: first header not 30 00"
 od -An -tx1 -v net.multi | tr -d ' \n' | grep -q 'ffff2300' || fail "net.multi: no FF FF 23 00 entry"
-"$kevrr" export net.kev --multi - >stdout.multi 2>/dev/null
+"$kevrr" export net.kev --multi -o - >stdout.multi 2>/dev/null
 cmp -s net.multi stdout.multi || fail "export --multi - differs from --multi FILE"
 
 # A 64 KiB batch takes the escape: FE FF, then the u32 length.
@@ -171,11 +171,11 @@ for i in $(seq 0 2999); do echo "lqm en$((i % 7)) $((i % 100))"; done >many.scn
 expect_rc 0 "$kevrr" gen many.scn -o many.kev
 size=$(wc -c <many.kev)
 head -c $((size - 100)) many.kev >torn.kev
-expect_rc 0 "$kevrr" export torn.kev --multi torn.multi
+expect_rc 0 "$kevrr" export torn.kev --multi -o torn.multi
 has_text err.txt "kevrr export: torn.kev: torn member: member "
 cp many.kev flip.kev
 printf '\x55' | dd of=flip.kev bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
-expect_rc 3 "$kevrr" export flip.kev --multi flip.multi
+expect_rc 3 "$kevrr" export flip.kev --multi -o flip.multi
 has_text err.txt "kevrr export: flip.kev: bad CRC: member "
 [ -s flip.multi ] || fail "export of a damaged trace did not keep what came before the damage"
 

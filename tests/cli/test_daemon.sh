@@ -43,7 +43,7 @@ inet6 add en0 fe80::1/64 flags 0x4 mac 00:11:22:33:44:55
 lqm en0 50
 at +1s
 attach utun0
-inet add utun0 10.8.0.2/32 dest 10.8.0.1
+inet add utun0 10.8.0.2/32 peer 10.8.0.1
 raw 00000000
 link off en0
 lqm en0 10
@@ -56,9 +56,11 @@ expect_rc 0 "$kevrr" gen live.scn -o live.kev
 printf 'if lo0 flags 0x8049 media none\ninet lo0 127.0.0.1/8\n' >snap.txt
 n_live=$("$kevrr" info live.kev | awk '/^batches:/ { print $2 }')
 [ "$n_live" -ge 10 ] || fail "live.kev has $n_live batches"
-expect_rc 0 "$kevrr" replay live.kev --report replay.txt
+expect_rc 0 "$kevrr" replay live.kev -o replay.txt
 final_of replay.txt >replay.final
 
+# A state directory left 0755 by an older kevmond is closed to 0700.
+mkdir -m 0755 a
 start_daemon a --snapshot snap.txt --pidfile "$PWD/a.pid"
 [ "$(cat a.pid)" = "$dpid" ] || fail "a.pid holds '$(cat a.pid)', not $dpid"
 expect_rc 0 "$kevrr" send --topspeed -q live.kev -o "unix:$PWD/a.in"
@@ -151,6 +153,21 @@ head -n "$(wc -l <now.state)" a/state.txt >usr1.state
 cmp -s usr1.state now.state || fail "state.txt does not start with the state"
 has_text a/state.txt "recv.batches $((n_live + 1))"
 
+# The host's network history is the daemon's user's only: every directory
+# 0700, every file 0600 (ring, kept rings and kept.txt, state.txt), the
+# socket 0600; the pidfile stays readable (0644).
+modes_ok=1
+while IFS= read -r f; do
+    want=600
+    [ -d "$f" ] && want=700
+    [ -S "$f" ] && want=600
+    got=$(stat -c %a "$f")
+    [ "$got" = "$want" ] || { fail "$f has mode $got, expected $want"; modes_ok=0; }
+done < <(find a)
+[ "$(stat -c %a a.pid)" = 644 ] || fail "a.pid has mode $(stat -c %a a.pid), expected 644"
+[ "$modes_ok" = 1 ] && [ -n "$(find a/ring -name '*.kev')" ] && [ -n "$(find a/kept -name kept.txt)" ] ||
+    fail "no ring or kept files to check the modes of"
+
 # Refusals while it runs: the same pidfile, the same control socket.
 expect_rc 1 "$kevmond" --state-dir b --pidfile "$PWD/a.pid" "unix:$PWD/b.in"
 has_text err.txt "a.pid: another kevmond (pid $dpid) is running"
@@ -197,6 +214,52 @@ assert head == b"ok %d" % len(body), "length"
 print("ok")
 EOF
     has_line raw.txt "ok"
+    # Busy: with every connection taken by silent clients, each further
+    # client gets "error busy" before the close, never a reset, even when it
+    # writes its request first (and then reads), or writes nothing at all.
+    python3 - a/kevmond.sock >busy.txt 2>&1 <<'EOF' || fail "busy control socket: $(cat busy.txt)"
+import socket, sys, time
+path = sys.argv[1]
+held = []
+for _ in range(8):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    held.append(s)
+time.sleep(0.3)
+def client(send, wait):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(path)
+    if wait:
+        time.sleep(wait)
+    if send:
+        s.sendall(send)
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+    s.close()
+    return out
+want = b"error busy: too many connections\n"
+answers = []
+for i in range(60):
+    send = [b"ping\n", b"state\n" * 40, b""][i % 3]
+    wait = 0.05 if i % 5 == 4 else 0
+    try:
+        answers.append(client(send, wait))
+    except OSError as e:
+        answers.append(repr(e).encode())
+bad = [a for a in answers if a != want]
+assert not bad, "%d of %d clients got something else: %r" % (len(bad), len(answers), bad[:3])
+for s in held:
+    s.close()
+time.sleep(0.3)
+assert client(b"ping\n", 0) == b"ok 5\npong\n", "served again once the silent clients left"
+print("ok")
+EOF
+    has_line busy.txt "ok"
 fi
 
 # SIGTERM: exit 0; pidfile and socket gone; the ring whole, and replayed it

@@ -89,6 +89,6 @@ merge_replay() {
         fail "merge of $1: $(cat merge.err)"
         return 1
     }
-    "$kevrr" replay "$2.kev" --report "$2.report" || fail "replay of $1's ring"
+    "$kevrr" replay "$2.kev" -o "$2.report" || fail "replay of $1's ring"
     final_of "$2.report" >"$2"
 }

@@ -75,11 +75,11 @@ printf 'attach en0\n' >plain.scn
 "$kevrr" replay plain.kev >plain.txt
 ! grep -q '^snapshot' plain.txt || fail "a trace without a snapshot got a snapshot section"
 
-# Several traces: one report after the other, into --report FILE.
-expect_rc 0 "$kevrr" replay --profile v963 --report both.txt boot.kev mix.kev
-[ ! -s out.txt ] || fail "--report FILE still wrote to stdout"
+# Several traces: one report after the other, into -o FILE.
+expect_rc 0 "$kevrr" replay --profile v963 -o both.txt boot.kev mix.kev
+[ ! -s out.txt ] || fail "-o FILE still wrote to stdout"
 cat replay.v963.txt replay.mix.v963.txt >both.want
-cmp -s both.want both.txt || fail "--report with two traces is not the two reports in order"
+cmp -s both.want both.txt || fail "-o with two traces is not the two reports in order"
 
 # ---- goldens --------------------------------------------------------------
 
@@ -142,7 +142,8 @@ doc = xml.dom.minidom.parse(sys.argv[1])
 cases = doc.getElementsByTagName("testcase")
 fails = doc.getElementsByTagName("failure")
 suite = doc.getElementsByTagName("testsuite")[0]
-assert suite.getAttribute("name") == "kevrr replay", suite.getAttribute("name")
+assert doc.documentElement.getAttribute("name") == "kevrr replay"
+assert suite.getAttribute("name") == "v963", suite.getAttribute("name")
 assert suite.getAttribute("failures") == "1" and suite.getAttribute("tests") == "1"
 assert len(cases) == 1 and len(fails) == 1, (len(cases), len(fails))
 assert cases[0].getAttribute("name") == "boot.kev"
@@ -178,6 +179,58 @@ EOF
 mkdir sub && cp boot.kev sub/boot.kev
 expect_rc 2 "$kevrr" replay --expect-dir gd boot.kev sub/boot.kev
 has_text err.txt "would share the golden"
+
+# ---- several profiles, golden names, JUnit per profile ----------------------
+
+# Golden names keep every part that tells traces apart: capture's rotation.
+cp boot.kev cap.0.kev
+cp mix.kev cap.1.kev
+expect_rc 0 "$kevrr" replay --profile all --expect-dir gp --update cap.0.kev cap.1.kev
+for p in $(profiles "$src"); do
+    cmp -s "gp/cap.0.$p.report" <("$kevrr" replay --profile "$p" boot.kev) ||
+        fail "gp/cap.0.$p.report is not boot.kev's report"
+    cmp -s "gp/cap.1.$p.report" <("$kevrr" replay --profile "$p" mix.kev) ||
+        fail "gp/cap.1.$p.report is not mix.kev's report"
+done
+# Other extensions: a trace through Wireshark and gzip, a scenario for run.
+gzip -dc boot.kev | gzip -9 >boot2.pcapng.gz
+expect_rc 0 "$kevrr" replay --profile v963 --expect-dir gd boot2.pcapng.gz --update
+has_line out.txt "updated gd/boot2.v963.report"
+"$kevrr" replay --profile v963 --expect-dir gs --update boot.kev >/dev/null
+expect_rc 0 "$kevrr" run --profile v963 --expect-dir gs "$scn"
+has_line out.txt "$scn: matches gs/boot.v963.report"
+# Each profile in turn, one report each, as the single-profile runs.
+expect_rc 0 "$kevrr" replay --profile v888,v963 boot.kev
+cat <("$kevrr" replay --profile v888 boot.kev) <("$kevrr" replay --profile v963 boot.kev) |
+    cmp -s - out.txt || fail "--profile v888,v963 is not the two reports in order"
+expect_rc 2 "$kevrr" replay --profile all --expect g/boot.report boot.kev
+has_text err.txt "--expect is one golden, for one profile; use --expect-dir DIR for several"
+expect_rc 2 "$kevrr" replay --profile v963,v999 boot.kev
+has_text err.txt "unknown profile 'v999'"
+# JUnit: a suite per profile, named by it; a defect failure names the defects.
+printf 'attach en0\nraw 00000000\nlink on en0\n' >dj.scn
+"$kevrr" gen dj.scn -o dj.kev
+sed -i 's/LinkQuality = 50}/LinkQuality = 51}/' gp/cap.0.v888.report
+expect_rc 1 "$kevrr" replay --profile all --fail-on-defect --expect-dir gp --junit jp.xml cap.0.kev cap.1.kev
+"$kevrr" replay --profile all --fail-on-defect --junit jd.xml dj.kev >/dev/null 2>&1
+python3 - jp.xml jd.xml $(profiles "$src") <<'EOF' || fail "jp.xml, jd.xml: not a suite per profile"
+import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+suites = doc.getElementsByTagName("testsuite")
+assert [s.getAttribute("name") for s in suites] == sys.argv[3:], suites
+for s in suites:
+    cases = s.getElementsByTagName("testcase")
+    assert [c.getAttribute("name") for c in cases] == ["cap.0.kev", "cap.1.kev"]
+    assert all(c.getAttribute("classname") == s.getAttribute("name") for c in cases)
+v888 = suites[1].getElementsByTagName("failure")
+assert len(v888) == 2, len(v888)  # the divergence, and cap.1's defects
+assert v888[0].getAttribute("message").startswith("diverged at batch "), v888[0].getAttribute("message")
+doc = xml.dom.minidom.parse(sys.argv[2])
+fails = {s.getAttribute("name"): s.getElementsByTagName("failure") for s in doc.getElementsByTagName("testsuite")}
+assert len(fails["hardened"]) == 0
+msg = fails["v963"][0].getAttribute("message")
+assert msg == "2 defects reported: D3 header-past-data at batch 1 event 0, D1 size-zero at batch 1 event 0", msg
+EOF
 
 # ---- ranges and steps -----------------------------------------------------
 
@@ -245,7 +298,7 @@ printf 'attach en0\nraw 00000000\nlink on en0\n' >d1.scn
 "$kevrr" gen d1.scn -o d1.kev
 expect_rc 4 "$kevrr" replay --profile v963 --fail-on-defect d1.kev
 has_text out.txt "  defect D1 size-zero "
-has_line err.txt "kevrr replay: d1.kev: 2 defect(s) reported (--fail-on-defect)"
+has_line err.txt "kevrr replay: d1.kev: 2 defects reported: D3 header-past-data at batch 1 event 0, D1 size-zero at batch 1 event 0 (--fail-on-defect)"
 expect_rc 0 "$kevrr" replay --profile v963 d1.kev
 expect_rc 0 "$kevrr" replay --profile hardened --fail-on-defect d1.kev
 # The worst code wins: a divergence (1) over a defect (4).
@@ -347,7 +400,7 @@ has_text out.txt "defect D8 record-truncated"
 # ---- the profiles come from the core's table ------------------------------
 
 expect_rc 0 "$kevrr" replay --help
-has_text out.txt "--profile P        hardened, v888, v963 or v1405 (default: hardened)"
+has_text out.txt "--profile P|LIST|all  the core's profile: hardened, v888, v963 or v1405"
 expect_rc 0 "$kevrr" help run
 has_text out.txt "1024 for v888, v963 or v1405)"
 expect_rc 2 "$kevrr" replay --profile v2000 boot.kev
@@ -374,13 +427,13 @@ done
 # ---- the progress bar -----------------------------------------------------
 
 if command -v script >/dev/null 2>&1; then
-    script -qc "'$kevrr' replay --report r.txt big.kev" /dev/null >bar.txt 2>&1 </dev/null
+    script -qc "'$kevrr' replay -o r.txt big.kev" /dev/null >bar.txt 2>&1 </dev/null
     grep -q "big.kev \[#*" bar.txt && grep -q "batches" bar.txt ||
         fail "no progress bar on a terminal: $(head -c 200 bar.txt)"
-    script -qc "'$kevrr' replay -q --report r.txt big.kev" /dev/null >bar.txt 2>&1 </dev/null
+    script -qc "'$kevrr' replay -q -o r.txt big.kev" /dev/null >bar.txt 2>&1 </dev/null
     ! grep -q "batches" bar.txt || fail "a progress bar with --quiet"
 fi
-"$kevrr" replay --report /dev/null big.kev 2>bar.txt
+"$kevrr" replay -o /dev/null big.kev 2>bar.txt
 [ ! -s bar.txt ] || fail "a progress bar when stderr is not a terminal"
 
 if [ "$failures" -ne 0 ]; then

@@ -83,13 +83,13 @@ expect_rc 0 "$kevrr" dump --from 14 --to 15 --hex boot.kev
 has_line out.txt "batch 14 at 1700000132.014000000 (2023-11-14T22:15:32.014000000Z): 48 bytes"
 has_line out.txt "00000010: 0f00 0000 0a00 0000 0000 0000 0000 0000  ................"
 
-expect_rc 0 "$kevrr" dump --json --hex boot.kev
+expect_rc 0 "$kevrr" dump --format json --hex boot.kev
 [ "$(wc -l <out.txt)" -eq 16 ] || fail "dump --json: not 16 lines"
 python3 -m json.tool --json-lines out.txt >/dev/null || fail "dump --json: not JSON lines"
 head -n 1 out.txt | grep -Fq '{"type":"batch","index":0,"t_ns":1700000000000000000,"time":"1700000000.000000000","utc":"2023-11-14T22:13:20.000000000Z","caplen":48,"origlen":48,"records":[{"type":"record","index":0,' ||
     fail "dump --json: first line"
 expect_rc 2 "$kevrr" dump --from x boot.kev
-has_line err.txt "kevrr dump: --from takes a number, not 'x'"
+has_line err.txt "kevrr dump: --from takes a batch index (12), a Unix time (1700000000.25) or a time after the first batch (+1.5s, +250ms), not 'x'"
 
 # A failed recv() and malformed records.
 printf 'attach en0\nerror EAGAIN\nlqm en0 50 trunc 30\n' >err.scn
@@ -97,7 +97,7 @@ expect_rc 0 "$kevrr" gen err.scn -o err.kev
 expect_rc 0 "$kevrr" dump err.kev
 has_line out.txt "batch 1 at 1700000000.001000000 (2023-11-14T22:13:20.001000000Z): recv() failed: EAGAIN (errno 35)"
 has_line out.txt "damage: record 0 at offset 0: total_size 52 runs past the end of the batch (30 bytes left) (KEV_ETOOBIG)"
-expect_rc 0 "$kevrr" dump --json err.kev
+expect_rc 0 "$kevrr" dump --format json err.kev
 has_line out.txt '{"type":"error","index":1,"t_ns":1700000000001000000,"time":"1700000000.001000000","utc":"2023-11-14T22:13:20.001000000Z","errno":35,"name":"EAGAIN"}'
 expect_rc 0 "$kevrr" info err.kev
 has_line out.txt "batches:            2"
@@ -129,7 +129,7 @@ grep -Eq "^end: +whole: clean end: EOF member, then the end of the file at offse
     fail "info: no whole end line"
 [ "$(sed -n '/^events:/,/^stats block:/p' out.txt | grep -c '^  KEV_')" -eq 12 ] ||
     fail "info: not 12 kinds of events"
-expect_rc 0 "$kevrr" info --json boot.kev
+expect_rc 0 "$kevrr" info --format json boot.kev
 python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -80,6 +80,105 @@ has_line err.txt "kevrr cut: link.kev is also an input (t.kev): refusing to over
 cmp -s t.kev keep.kev || fail "cut changed its input"
 [ -e t.kev.tmp ] && fail "a refused cut left t.kev.tmp"
 
+# ---- ranges in dump, export and info too ---------------------------------
+for spec in "--from 3 --to 6" "--from 1700000000.003 --to 1700000000.006" "--from +3ms --to +6ms"; do
+    # shellcheck disable=SC2086
+    expect_rc 0 "$kevrr" dump $spec t.kev
+    grep '^batch' out.txt | sed 's/^batch [0-9]* //' >got.txt
+    sed -n '4,6p' all.txt | sed 's/^batch [0-9]* //' >want.txt
+    cmp -s got.txt want.txt || fail "dump $spec: wrong batches"
+    rm -rf ex
+    # shellcheck disable=SC2086
+    expect_rc 0 "$kevrr" export t.kev -o ex $spec
+    [ "$(ls ex | tr '\n' ' ')" = "batch-000003.bin batch-000004.bin batch-000005.bin " ] ||
+        fail "export $spec: $(ls ex | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    expect_rc 0 "$kevrr" info $spec t.kev
+    has_line out.txt "batches:            3"
+done
+expect_rc 2 "$kevrr" dump t.kev --from 5 --to 2
+has_line err.txt "kevrr dump: the range --from 5 --to 2 is reversed: --to is not included"
+expect_rc 2 "$kevrr" dump t.kev --from 5 --to +2ms
+has_line err.txt "kevrr dump: t.kev: the range --from 5 --to +2ms is empty (batches 5..5)"
+expect_rc 2 "$kevrr" export t.kev -o ex2 --from +5ms --to +5ms
+expect_rc 2 "$kevrr" info t.kev --from 5 --to 5
+
+# ---- every old spelling: it works, with one note ---------------------------
+# alias OLD NEW CMD...: CMD (with OLD) succeeds, prints the note once, and
+# its stdout equals that of the same command with NEW (in new.txt).
+note_once() {
+    local n
+    n=$(grep -c "is deprecated: use $2" err.txt)
+    [ "$n" -eq 1 ] || { fail "$1: $n deprecation notes for $2, expected 1"; cat err.txt; }
+}
+"$kevrr" dump --format json t.kev >new.txt
+expect_rc 0 "$kevrr" dump --json t.kev
+note_once "dump --json" "--format json"
+cmp -s out.txt new.txt || fail "dump --json differs from --format json"
+"$kevrr" info --format json t.kev >new.txt
+expect_rc 0 "$kevrr" info --json t.kev
+note_once "info --json" "--format json"
+cmp -s out.txt new.txt || fail "info --json differs from --format json"
+expect_rc 0 "$kevrr" replay --report r1.txt t.kev
+note_once "replay --report" "-o"
+"$kevrr" replay -o r2.txt t.kev
+cmp -s r1.txt r2.txt || fail "replay --report differs from -o"
+expect_rc 0 "$kevrr" run --report s1.txt t.scn
+note_once "run --report" "-o"
+cmp -s s1.txt r2.txt || fail "run --report differs from replay -o of the same trace"
+expect_rc 0 "$kevrr" export t.kev --multi m1.bin
+note_once "export --multi FILE" "--multi -o FILE"
+"$kevrr" export t.kev --multi -o m2.bin
+cmp -s m1.bin m2.bin || fail "export --multi FILE differs from --multi -o FILE"
+rm -rf both
+expect_rc 0 "$kevrr" export t.kev -o both --multi m3.bin
+cmp -s m1.bin m3.bin && [ "$(ls both | wc -l)" -eq 10 ] || fail "export -o DIR --multi FILE: not both outputs"
+expect_rc 0 "$kevrr" capture -q -i unix:v.sock -w c.kev --duration 100ms
+note_once "capture -w" "-o"
+expect_rc 0 "$kevrr" verify c.kev
+
+# ---- run speaks replay's options -------------------------------------------
+expect_rc 0 "$kevrr" run --step --from 2 --to 4 --format json -o run.json t.scn
+"$kevrr" replay --step --from 2 --to 4 --format json -o rep.json t.kev
+# The JSON lines name their input: the scenario, the trace.
+cmp -s <(sed 's/"trace":"[^"]*"//' run.json) <(sed 's/"trace":"[^"]*"//' rep.json) ||
+    fail "run --step --from --to --format json differs from replay's"
+grep -q '"text":"state after batch 2 keys=' run.json || fail "run --step: no state after batch 2"
+"$kevrr" replay -q -o golden.txt t.kev
+expect_rc 0 "$kevrr" run --expect golden.txt t.scn
+has_line out.txt "t.scn: matches golden.txt"
+echo "attach en99" >>t2.scn && cat t.scn t2.scn >t3.scn
+expect_rc 1 "$kevrr" run --expect golden.txt t3.scn
+has_text out.txt "t3.scn: diverged at"
+
+# ---- quiet, help ---------------------------------------------------------------
+expect_rc 0 "$kevrr" replay -q --expect golden.txt t.kev
+[ ! -s out.txt ] || fail "replay -q printed: $(cat out.txt)"
+expect_rc 0 "$kevrr" help help
+has_text out.txt "usage: kevrr COMMAND"
+has_text out.txt "help       show help for a command"
+for cmd in run replay gen info dump verify cut merge export import capture send query; do
+    expect_rc 0 "$kevrr" help "$cmd"
+    has_text out.txt "usage: kevrr $cmd"
+done
+
+# ---- scenario kernel lines: checked by gen and run, with the file's line ---
+printf '# two interfaces\nkernel if en0 up\nkernel if en1 media actve\nattach en0\n' >k.scn
+expect_rc 3 "$kevrr" gen k.scn -o k.kev
+has_line err.txt 'kevrr gen: k.scn: line 3: kernel: if: media "actve" is not none, unknown, inactive or active'
+[ -e k.kev ] && fail "gen of a bad kernel line left k.kev"
+expect_rc 3 "$kevrr" run k.scn
+has_line err.txt 'kevrr run: k.scn: line 3: kernel: if: media "actve" is not none, unknown, inactive or active'
+[ -s out.txt ] && fail "run of a bad kernel line printed a report"
+# One keyword, peer; dest and dst read the same.
+printf 'kernel if utun0 p2p\nkernel inet6 utun0 fd00::1/128 peer fd00::2\ninet add utun0 10.0.0.1/32 peer 10.0.0.2\n' >p1.scn
+printf 'kernel if utun0 p2p\nkernel inet6 utun0 fd00::1/128 dst fd00::2\ninet add utun0 10.0.0.1/32 dest 10.0.0.2\n' >p2.scn
+expect_rc 0 "$kevrr" gen p1.scn -o p1.kev
+expect_rc 0 "$kevrr" gen p2.scn -o p2.kev
+cmp -s <("$kevrr" replay p1.kev) <("$kevrr" replay p2.kev) || fail "peer and dest/dst replay differently"
+"$kevrr" replay p1.kev | grep -q "inet6 utun0 fd00::1/128 flags 0x0 peer fd00::2" ||
+    fail "the report does not write the IPv6 peer as peer"
+
 # ---- profiles come from the core's table ---------------------------------
 expect_rc 2 "$kevrr" replay --profile v999 t.kev
 has_text err.txt "kevrr replay: unknown profile 'v999': hardened, v888, v963"

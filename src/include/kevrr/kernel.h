@@ -125,7 +125,8 @@ int kev_kernel_inet6_remove(kev_kernel *k, const char *name, const uint8_t addr[
 kev_inet6_addr *kev_kernel_inet6_find(kev_kernel *k, const char *name,
                                       const uint8_t addr[16]);
 
-/* Loads a snapshot in the text form below, adding to what is there.
+/* Loads a snapshot in the text form below (docs/scenario.md, Kernel
+ * lines), adding to what is there.
  * On error returns KEV_EFORMAT (or another KEV_E*) and, when `err` is not
  * NULL, appends "line N: what is wrong" to it; lines before it stay loaded.
  *
@@ -134,11 +135,13 @@ kev_inet6_addr *kev_kernel_inet6_find(kev_kernel *k, const char *name,
  *           [lqm N] [refcnt N] [expensive|cheap]
  *   inet NAME A.B.C.D/LEN [peer A.B.C.D] [noaddr] [nomask] [nopeer]
  *   inet NAME A.B.C.D mask A.B.C.D [peer A.B.C.D] [noaddr] [nomask] [nopeer]
- *   inet6 NAME ADDR/LEN [flags 0xHEX] [dst ADDR] [noaddr] [nomask]
+ *   inet6 NAME ADDR/LEN [flags 0xHEX] [peer ADDR] [noaddr] [nomask]
  *           [flagsfail]
- *   inet6 NAME ADDR mask ADDR [flags 0xHEX] [dst ADDR] [noaddr] [nomask]
+ *   inet6 NAME ADDR mask ADDR [flags 0xHEX] [peer ADDR] [noaddr] [nomask]
  *           [flagsfail]
  *
+ * `peer` is the other address (an IPv4 broadcast, a point-to-point peer);
+ * `dest` and `dst` are older spellings of it, still read.
  * Tokens are separated by spaces and tabs; options come in any order and
  * apply in token order; '#' starts a comment only at the start of a token;
  * a trailing '\r' is ignored. An address takes its mask from /LEN or from
@@ -150,6 +153,11 @@ kev_inet6_addr *kev_kernel_inet6_find(kev_kernel *k, const char *name,
  * backslash; a NAME starting with '#' must escape it. */
 int kev_kernel_load_text(kev_kernel *k, const char *text, size_t len,
                          kev_strbuf *err);
+/* Loads one line (no '\n' in it; a trailing '\r' is ignored) as
+ * kev_kernel_load_text would, appending "DIRECTIVE: what is wrong" without
+ * a line number on error: the caller knows where the line is (a scenario's
+ * kernel lines). */
+int kev_kernel_load_line(kev_kernel *k, const char *line, size_t n, kev_strbuf *err);
 
 /* The longest snapshot source kept (see below), without its NUL. */
 #define KEV_SNAPSHOT_SOURCE_MAX 200u

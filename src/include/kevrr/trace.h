@@ -18,6 +18,12 @@
  * member's size and CRC, tells apart every way a trace can end or break,
  * can skip damage (salvage), and seeks by batch or time through the `KV`
  * subfield without decompressing what it skips.
+ *
+ * The reader also takes the same pcapng wrapped otherwise, as Wireshark's
+ * tools and gzip leave it, recognised by its first bytes: BGZF without
+ * the `KV` subfield (htslib's bgzip), plain gzip (one stream or several),
+ * and uncompressed pcapng. Those are read in order: a seek reads again
+ * from the start, and salvage stops at the first damage.
  */
 #ifndef KEVRR_TRACE_H
 #define KEVRR_TRACE_H
@@ -99,7 +105,8 @@ int kev_trace_write_error(kev_trace_writer *w, uint64_t t_ns, int err,
 int kev_trace_flush(kev_trace_writer *w, bool sync);
 /* Writes the ISB (stop time `stop_ns`, the batch count), flushes, writes the
  * EOF member, and frees the writer. Returns 0 or the first error met by any
- * call on this writer. Accepts NULL. */
+ * call on this writer; with KEV_EIO, errno is the system's error of the
+ * write that failed (ENOSPC, EFBIG, ...). Accepts NULL. */
 int kev_trace_writer_close(kev_trace_writer *w, uint64_t stop_ns);
 /* Frees without writing the ISB or EOF member (what a crash leaves). */
 void kev_trace_writer_abandon(kev_trace_writer *w);
@@ -122,7 +129,14 @@ typedef enum kev_trace_status {
     KEV_TS_BAD_LINKTYPE, /* the interface's link type is not ours */
     KEV_TS_NEWER_MAJOR,  /* a newer major format version */
     KEV_TS_TOO_BIG,      /* a length over its cap */
-    KEV_TS_IO            /* read error */
+    KEV_TS_IO,           /* read error */
+    KEV_TS_NOT_TRACE,    /* not a trace at all: a scenario, a pcap, a gzip of
+                            something that is not pcapng, unknown bytes */
+    KEV_TS_MISSING       /* every record read was whole, but the trace's own
+                            account says records are missing: its statistics
+                            block counts others, or (a trace with kevrr's
+                            index) its EOF member follows no statistics
+                            block: an ending, like KEV_TS_NO_EOF */
 } kev_trace_status;
 
 /* Where and why a trace stopped being readable (or was damaged, in
@@ -169,6 +183,23 @@ typedef struct kev_trace_reader kev_trace_reader;
  * and, when `damage` is not NULL, the details there. */
 kev_trace_reader *kev_trace_open(const char *path, unsigned flags, int *err,
                                  kev_trace_damage *damage);
+/* kev_trace_open on an open descriptor (not owned: the caller closes it
+ * after kev_trace_close), positioned where the trace starts; it seeks when
+ * the descriptor can. `name` is for messages only. */
+kev_trace_reader *kev_trace_open_fd(int fd, const char *name, unsigned flags, int *err,
+                                    kev_trace_damage *damage);
+
+/* What wraps the pcapng data, recognised by the file's first bytes. */
+typedef enum kev_trace_container {
+    KEV_TC_BGZF,  /* BGZF members: kevrr's (with KV) or another tool's */
+    KEV_TC_GZIP,  /* gzip that is not BGZF, one stream or several */
+    KEV_TC_PCAPNG /* uncompressed pcapng */
+} kev_trace_container;
+
+/* The container, whether it carries kevrr's KV index (seeks that hop
+ * members, salvage), and, for gzip, how many streams were met so far. */
+void kev_trace_container_get(const kev_trace_reader *r, kev_trace_container *kind,
+                             bool *indexed, uint64_t *streams);
 void kev_trace_close(kev_trace_reader *r); /* accepts NULL */
 
 /* The metadata read from the SHB and IDB (strings owned by the reader). */
