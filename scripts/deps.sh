@@ -16,9 +16,9 @@ need_cmd make make
 need_cmd gcc gcc
 need_pkg libc6-dev
 need_pkg zlib1g-dev
+need_cmd python3 python3 # the build's fuzz seeds (fuzz/make-seeds.sh)
 if [ "${1:-}" = "--test" ]; then
   need_cmd tshark tshark
-  need_cmd python3 python3 # tests/cli/test_tools.sh: JSON checks, byte flips
   need_cmd clang clang     # scripts/test.sh: the corpus goldens, built with clang
   # scripts/fuzz-ci.sh: libFuzzer's runtime, AFL++, objdump.
   need_pkg libclang-rt-14-dev
