@@ -21,9 +21,12 @@
 #                 DIR/cov (coverage build), DIR/fuzz (campaign build),
 #                 DIR/corpus/TARGET, DIR/profiles
 #   --uncovered   also list the lines of the core that no input reached
+#   --with-regressions  also each target's regression inputs (the findings
+#                 CI replays, build/default/fuzz/regressions/TARGET)
 #   CORPUS...     folders whose inputs are run too, through every target
 #                 measured (e.g. a storage repository's corpus/TARGET)
-# The inputs measured per target: its seeds, DIR/corpus/TARGET and CORPUS.
+# The inputs measured per target: its seeds, DIR/corpus/TARGET and CORPUS
+# (and its regression inputs with --with-regressions).
 # Core files: src/world.c, src/handlers_*.c, src/wire.c,
 # src/kernel_events.c, src/cache.c, src/store.c.
 # Exit: 0 done; 2 usage; 3 a build or a tool failed.
@@ -36,12 +39,14 @@ time_s=0
 targets=""
 dir=$root/build/fuzz-coverage
 uncovered=0
+regressions=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --time) time_s=${2:?}; shift 2 ;;
     --targets) targets=${2:?}; shift 2 ;;
     --dir) dir=${2:?}; shift 2 ;;
     --uncovered) uncovered=1; shift ;;
+    --with-regressions) regressions=1; shift ;;
     -h | --help) usage; exit 0 ;;
     -*) echo "fuzz-coverage.sh: unknown option $1 (--help)" >&2; exit 2 ;;
     *) break ;;
@@ -113,6 +118,11 @@ for t in $targets; do
     s=$(seeds_of "$t")
     ins=("$s")
     [ -d "$dir/corpus/$t" ] && ins+=("$dir/corpus/$t")
+    if [ "$regressions" -eq 1 ]; then
+        r=$root/build/default/fuzz/regressions/$t
+        [ -d "$r" ] || { echo "fuzz-coverage.sh: $r: no such folder (cmake --build --preset default)" >&2; exit 2; }
+        ins+=("$r")
+    fi
     ins+=(${extra[@]+"${extra[@]}"})
     n=$(find "${ins[@]}" -type f | wc -l)
     LLVM_PROFILE_FILE="$dir/profiles/$t.%p.profraw" "$cov/$t" -runs=0 "${ins[@]}" \
