@@ -14,7 +14,17 @@
 # fuzz/regression_driver.c instead of an engine.
 #
 # Seeds and the dictionary need a kevrr built for the build host: CMake
-# builds it uninstrumented under $WORK (HOST_CC, default cc).
+# builds it uninstrumented under $WORK (HOST_CC, default cc; in
+# $KEV_FUZZ_HOST_BUILD when set, so that local builds of several engines and
+# sanitizers share it), with the system's zlib. Compiles run $(nproc) at a
+# time.
+#
+# zlib: the fuzz targets link a zlib compiled from source with $CC $CFLAGS
+# into $WORK, from $ZLIB_SRC (default $SRC/zlib, where the Dockerfiles put
+# it), at the version fuzz/zlib.version pins; MemorySanitizer needs that
+# (an uninstrumented zlib's writes would look uninitialized to it). Without
+# a source folder the other sanitizers fall back to the system's libz.a,
+# with a note; memory stops with a message.
 
 # The checkout: the working directory (the Dockerfile's WORKDIR, or the
 # repository root when run by hand), else $SRC/kevrr.
@@ -24,48 +34,101 @@ list=$root/fuzz/targets.list
 work=$WORK/kevrr-fuzz-build
 mkdir -p "$work/core" "$OUT"
 host_cc=${HOST_CC:-cc}
+host=${KEV_FUZZ_HOST_BUILD:-$work/host}
 engine=${FUZZING_ENGINE:-libfuzzer}
 
-# 1. The core, compiled with the engine's compiler and flags.
+# spawn CMD...: runs CMD in the background, at most $(nproc) at once; drain
+# waits for them all. A failed command fails the build (bash -e).
+pids=()
+spawn() {
+    "$@" &
+    pids+=($!)
+    if [ ${#pids[@]} -ge "$(nproc)" ]; then
+        wait "${pids[0]}"
+        pids=("${pids[@]:1}")
+    fi
+}
+drain() {
+    local p
+    for p in ${pids[@]+"${pids[@]}"}; do
+        wait "$p"
+    done
+    pids=()
+}
+
+# 1. zlib from source (above), else the system's.
+zsrc=${ZLIB_SRC:-$SRC/zlib}
+zpin=$(awk -F= '$1 == "ZLIB_VERSION" { print $2 }' "$root/fuzz/zlib.version")
+zinc=()
+if [ -f "$zsrc/zlib.h" ]; then
+    zhave=$(sed -n 's/^#define ZLIB_VERSION "\(.*\)"$/\1/p' "$zsrc/zlib.h" | head -n1)
+    if [ "$zhave" != "$zpin" ]; then
+        echo "build.sh: $zsrc holds zlib $zhave; fuzz/zlib.version pins $zpin" >&2
+        exit 1
+    fi
+    mkdir -p "$work/zlib"
+    zobjs=()
+    for z in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback inffast \
+        inflate inftrees trees uncompr zutil; do
+        spawn $CC $CFLAGS -DHAVE_UNISTD_H -DHAVE_STDARG_H -I"$zsrc" -c "$zsrc/$z.c" \
+            -o "$work/zlib/$z.o"
+        zobjs+=("$work/zlib/$z.o")
+    done
+    drain
+    rm -f "$work/zlib/libz.a"
+    ar rcs "$work/zlib/libz.a" "${zobjs[@]}"
+    zlib=$work/zlib/libz.a
+    zinc=(-I"$zsrc")
+    echo "build.sh: zlib $zpin compiled from $zsrc" >&2
+elif [ "${SANITIZER:-}" = memory ]; then
+    echo "build.sh: memory needs zlib's source in \$ZLIB_SRC or \$SRC/zlib" \
+        "(scripts/fuzz-zlib.sh fetches it; docs/fuzzing.md)" >&2
+    exit 1
+else
+    # Statically when it can, so $OUT runs on a bare runner.
+    zlib=-lz
+    for a in /usr/lib/x86_64-linux-gnu/libz.a /usr/lib/libz.a; do
+        if [ -f "$a" ]; then
+            zlib=$a
+            break
+        fi
+    done
+    echo "build.sh: no zlib source in ${zsrc}: the system's zlib ($zlib)" >&2
+fi
+
+# 2. The core, compiled with the engine's compiler and flags.
 core_objs=()
 for c in "$root"/src/*.c; do
     o=$work/core/$(basename "$c" .c).o
-    $CC $CFLAGS -std=c11 -I"$root/src/include" -I"$root/src" -c "$c" -o "$o"
+    spawn $CC $CFLAGS -std=c11 ${zinc[@]+"${zinc[@]}"} -I"$root/src/include" -I"$root/src" \
+        -c "$c" -o "$o"
     core_objs+=("$o")
 done
 # libAFLDriver's warm-up call must not count as a finding (fuzz/kev_fuzz.c).
 afl_def=()
 [ "$engine" = afl ] && afl_def=(-DKEV_FUZZ_AFL_DRIVER)
-$CC $CFLAGS -std=c11 ${afl_def[@]+"${afl_def[@]}"} -I"$root/src/include" \
+spawn $CC $CFLAGS -std=c11 ${afl_def[@]+"${afl_def[@]}"} -I"$root/src/include" \
     -c "$root/fuzz/kev_fuzz.c" -o "$work/kev_fuzz.o"
 
-# zlib statically when it can, so $OUT runs on a bare runner.
-zlib=-lz
-for a in /usr/lib/x86_64-linux-gnu/libz.a /usr/lib/libz.a; do
-    if [ -f "$a" ]; then
-        zlib=$a
-        break
-    fi
-done
-
-# 2. The engine side: libFuzzer gets the mutator's hooks; regression mode
+# 3. The engine side: libFuzzer gets the mutator's hooks; regression mode
 # the replaying main().
 engine_objs=()
 if [ "$engine" = regression ]; then
-    $CC $CFLAGS -std=c11 -I"$root/src/include" -c "$root/fuzz/regression_driver.c" \
+    spawn $CC $CFLAGS -std=c11 -I"$root/src/include" -c "$root/fuzz/regression_driver.c" \
         -o "$work/regression_driver.o"
     engine_objs+=("$work/regression_driver.o")
     LIB_FUZZING_ENGINE=
 fi
 
-# 3. Host tools: kevrr (seeds) and the dictionary generator, uninstrumented.
-env -u CFLAGS -u CXXFLAGS -u LDFLAGS CC="$host_cc" cmake -S "$root" -B "$work/host" \
+# 4. Host tools: kevrr (seeds) and the dictionary generator, uninstrumented.
+env -u CFLAGS -u CXXFLAGS -u LDFLAGS CC="$host_cc" cmake -S "$root" -B "$host" \
     -DCMAKE_BUILD_TYPE=Release -DKEV_BUILD_TESTS=OFF -DKEV_BUILD_BENCH=OFF \
     -DKEV_BUILD_FUZZ=ON >/dev/null
-cmake --build "$work/host" --target kevrr kev_fuzz_dict fuzz_seeds -j "$(nproc)" >/dev/null
-"$work/host/fuzz/kev_fuzz_dict" >"$work/kevrr.dict"
+cmake --build "$host" --target kevrr kev_fuzz_dict fuzz_seeds -j "$(nproc)" >/dev/null
+"$host/fuzz/kev_fuzz_dict" >"$work/kevrr.dict"
+drain
 
-# 4. One binary per target, with its seeds, dictionary and options; then
+# 5. One binary per target, with its seeds, dictionary and options; then
 # the extra targets KEV_FUZZ_EXTRA names ("fuzz_empty single 65536": the
 # benchmarks' baseline), which reuse the seeds of the first target.
 targets=$(grep -v '^#' "$list")
@@ -73,9 +136,10 @@ if [ -n "${KEV_FUZZ_EXTRA:-}" ]; then
     targets=$(printf '%s\n%s\n' "$targets" "$KEV_FUZZ_EXTRA")
 fi
 first=$(awk 'NF { print $1; exit }' <<<"$targets")
-while read -r name form max_len _; do
-    case "$name" in '' | '#'*) continue ;; esac
-    objs=("$work/$name.o")
+# link NAME FORM: compiles the target (and for libFuzzer its mutator) and
+# links it.
+link() {
+    local name=$1 form=$2 objs=("$work/$1.o")
     $CC $CFLAGS -std=c11 -I"$root/src/include" -I"$root/fuzz" -c "$root/fuzz/$name.c" \
         -o "$work/$name.o"
     if [ "$engine" = libfuzzer ]; then
@@ -86,14 +150,19 @@ while read -r name form max_len _; do
     # shellcheck disable=SC2086 # $LIB_FUZZING_ENGINE and $CXXFLAGS are word lists
     $CXX $CXXFLAGS "${objs[@]}" "$work/kev_fuzz.o" ${engine_objs[@]+"${engine_objs[@]}"} \
         "${core_objs[@]}" $LIB_FUZZING_ENGINE "$zlib" -pthread -o "$OUT/$name"
-    seeds=$work/host/fuzz/${name}_seed_corpus.zip
-    [ -f "$seeds" ] || seeds=$work/host/fuzz/${first}_seed_corpus.zip
+}
+while read -r name form max_len _; do
+    case "$name" in '' | '#'*) continue ;; esac
+    spawn link "$name" "$form"
+    seeds=$host/fuzz/${name}_seed_corpus.zip
+    [ -f "$seeds" ] || seeds=$host/fuzz/${first}_seed_corpus.zip
     cp "$seeds" "$OUT/${name}_seed_corpus.zip"
     cp "$work/kevrr.dict" "$OUT/$name.dict"
     printf '[libfuzzer]\nmax_len = %s\n' "$max_len" >"$OUT/$name.options"
 done <<<"$targets"
+drain
 
-# 5. AFL++: the mutator as a shared library (uninstrumented: it is the
+# 6. AFL++: the mutator as a shared library (uninstrumented: it is the
 # fuzzer's code, not the target's).
 if [ "$engine" = afl ]; then
     core_pic=()

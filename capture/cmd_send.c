@@ -183,6 +183,27 @@ static int send_one(int fd, const uint8_t *p, size_t n)
 
 /* ---------------------------------------------------------------- pacing */
 
+/* Sleeps until the monotonic clock reads `due` (ns), through signals: with
+ * an absolute clock_nanosleep where there is one; macOS has none, so there
+ * nanosleep() sleeps what is left, again after each interruption. */
+static void sleep_until(uint64_t due)
+{
+#if defined(TIMER_ABSTIME) && !defined(__APPLE__)
+    if (due <= mono_ns())
+        return;
+    struct timespec ts = {(time_t)(due / 1000000000u), (long)(due % 1000000000u)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+#else
+    for (uint64_t now = mono_ns(); now < due; now = mono_ns()) {
+        uint64_t left = due - now;
+        struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+        if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
+            return;
+    }
+#endif
+}
+
 /* Sleeps until the record at t_ns is due: `start` (monotonic) plus its
  * distance from the first record's time, divided by the speed. */
 static void pace(const send_opts *o, uint64_t start, uint64_t t0, uint64_t t_ns)
@@ -192,12 +213,7 @@ static void pace(const send_opts *o, uint64_t start, uint64_t t0, uint64_t t_ns)
     double offset = (double)(t_ns - t0) / o->speed;
     if (offset > 9e18)
         offset = 9e18;
-    uint64_t due = start + (uint64_t)offset;
-    if (due <= mono_ns())
-        return;
-    struct timespec ts = {(time_t)(due / 1000000000u), (long)(due % 1000000000u)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
+    sleep_until(start + (uint64_t)offset);
 }
 
 /* Sends the trace once. KEV_EXIT_OK, _INPUT (damage) or _INTERNAL. */

@@ -18,7 +18,9 @@
  */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
-#define _DARWIN_C_SOURCE /* PF_SYSTEM in <sys/socket.h> */
+#ifndef _DARWIN_C_SOURCE /* kev_target_setup defines it on Darwin */
+#define _DARWIN_C_SOURCE    /* PF_SYSTEM in <sys/socket.h> */
+#endif
 
 #include "source_impl.h"
 

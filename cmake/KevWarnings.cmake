@@ -8,6 +8,9 @@ function(kev_target_setup target)
   if(KEV_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  # macOS hides its BSD interfaces (initgroups, IFF_*, SO_NREAD, PF_SYSTEM)
+  # once _POSIX_C_SOURCE is defined, unless _DARWIN_C_SOURCE is too.
+  target_compile_definitions(${target} PRIVATE $<$<PLATFORM_ID:Darwin>:_DARWIN_C_SOURCE>)
   if(KEV_SANITIZE)
     target_compile_options(${target} PRIVATE
       -fsanitize=address,undefined -fno-sanitize-recover=all

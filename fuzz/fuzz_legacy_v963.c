@@ -8,9 +8,11 @@
  *
  *   kevrr defect D7 (misaligned-header): v963 batch 0 event 1 offset 25: ...
  *
- * so the engines count it as a crash and deduplicate by id. Which defects
- * abort: KEV_FUZZ_DEFECTS ("7,12"; default every one; "none" to check only
- * the emulation itself, as CI's regression runs do).
+ * so the engines count it as a crash and deduplicate by id, when
+ * KEV_FUZZ_DEFECTS selects it ("7,12", "all"). By default none does: in an
+ * engine's environment (ClusterFuzzLite, OSS-Fuzz) the target checks that
+ * the emulation itself never crashes, leaks or breaks an invariant,
+ * whatever it reports (docs/fuzzing.md).
  */
 #include "kev_fuzz.h"
 

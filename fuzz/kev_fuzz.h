@@ -82,8 +82,10 @@ void kev_fuzz_finish_check(kev_world *w, const kev_fuzz_render *r, bool full);
  * no interface, every statistic zero, monitoring on. Aborts otherwise. */
 void kev_fuzz_reset_check(kev_world *w);
 
-/* Which defects abort, from KEV_FUZZ_DEFECTS ("7,12", "all" or unset: every
- * defect; "none": none). Parsed once; a bad value aborts with a message. */
+/* Which defects abort, from KEV_FUZZ_DEFECTS: "7,12" (or "D7"), "all";
+ * unset, empty or "none": none, so that every target is clean in an
+ * engine's default environment (docs/fuzzing.md). Parsed once; a bad value
+ * aborts with a message. */
 bool kev_fuzz_defect_selected(int id);
 
 /* on_finding hook of the faithful targets: a selected defect prints
@@ -102,9 +104,13 @@ int kev_fuzz_run(kev_profile profile, kev_fuzz_form form, bool verbose,
                  void (*on_finding)(void *, const kev_finding *), const uint8_t *data,
                  size_t size);
 
-/* The legacy targets' body: `profile` (v888 or v963) in configd's verbose
- * mode (so D16 is reachable), the input in the multi-batch form (so D12 is),
- * each selected defect an abort, and the invariants after every input. */
+/* The legacy targets' body: `profile` (a faithful one) in configd's
+ * verbose mode (so D16 is reachable), the input in the multi-batch form (so
+ * D12 is), each selected defect an abort (none unless KEV_FUZZ_DEFECTS
+ * asks), and the invariants after every input. A legacy target is one file,
+ * fuzz/fuzz_legacy_PROFILE.c, calling this, and one line of
+ * fuzz/targets.list: the scripts and CMake derive the profile from the
+ * name. */
 int kev_fuzz_run_legacy(kev_profile profile, const uint8_t *data, size_t size);
 
 #endif

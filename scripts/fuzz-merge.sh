@@ -8,22 +8,28 @@
 # Usage: scripts/fuzz-merge.sh [--out OUT] [--zip ZIP] TARGET DEST SRC...
 #   OUT: a libFuzzer build (default build/fuzz-libfuzzer, built when missing)
 #   DEST: the minimized corpus folder (created; must be empty or missing)
-#   SRC: corpus folders, e.g. a campaign's corpus and an AFL++ queue
+#   SRC: corpus folders, e.g. a campaign's corpus, an AFL++ queue, each
+#     machine's corpus of a campaign run on several, or a ClusterFuzzLite
+#     storage repository's corpus/TARGET (docs/fuzzing.md, "Corpora")
 # Exit: 0 done; 2 usage; else libFuzzer's.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+usage() {
+    sed -n '/^# Usage:/,/^# Exit:/p' "$0" | sed 's/^# \{0,1\}//'
+}
 out=$root/build/fuzz-libfuzzer
 zip=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --out) out=$2; shift 2 ;;
     --zip) zip=$2; shift 2 ;;
-    -*) echo "fuzz-merge.sh: unknown option $1" >&2; exit 2 ;;
+    -h | --help) usage; exit 0 ;;
+    -*) echo "fuzz-merge.sh: unknown option $1 (--help)" >&2; exit 2 ;;
     *) break ;;
     esac
 done
 if [ $# -lt 3 ]; then
-    echo "usage: scripts/fuzz-merge.sh [--out OUT] [--zip ZIP] TARGET DEST SRC..." >&2
+    usage >&2
     exit 2
 fi
 target=$1

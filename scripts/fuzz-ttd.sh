@@ -13,29 +13,47 @@
 # not. A cell stops early once its median is decided: when more than half
 # of its trials hit the cap, the median is the cap.
 #
+# The profiles are those of the fuzz_legacy_PROFILE targets of
+# fuzz/targets.list; a profile's defects are those a batch input reaches on
+# LP64: every DN with a regression trace corpus/regressions/dNN-* whose
+# golden for that profile reports DN, but not D13/D14 (--ilp32 traces) nor
+# D18 (it needs an interface snapshot). A new legacy target is measured
+# with no change here.
+#
 # Usage: scripts/fuzz-ttd.sh [--cap S] [--trials N] [--only PROFILE:ID,...] OUT RESULTS
 #   OUT: a libFuzzer build of the targets (scripts/fuzz-build.sh libfuzzer none OUT)
 #   RESULTS: a TSV file, appended to: profile, defect, corpus, mutator,
 #     trial, seconds, found (a cell already there is skipped, so a killed
 #     run resumes)
 #        scripts/fuzz-ttd.sh [--cap S] [--trials N] --table RESULTS: the markdown table
+# Exit: 0 done; 2 usage.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 cap=60
 trials=5
 only=""
-# Defects each faithful profile has that a batch input reaches on LP64
-# (tests/defect_cases.h, docs/fidelity.md): not D13/D14 (ILP32), not D18
-# (it needs an interface snapshot); D9 is v963's and v1405's, D17 v888's.
-defects_v888="1 2 3 4 5 6 7 8 10 11 12 15 16 17"
-defects_v963="1 2 3 4 5 6 7 8 9 10 11 12 15 16"
-defects_v1405="1 2 3 4 5 6 7 8 9 10 11 12 15 16"
+# defects_of PROFILE: the defect ids PROFILE's target can reach (above).
+defects_of() {
+    local k b n
+    for k in "$root"/corpus/regressions/d[0-9][0-9]-*.kev; do
+        b=${k%.kev}
+        n=$((10#$(basename "$b" | cut -c2-3)))
+        [ "$n" -ne 18 ] || continue
+        if [ -f "$b.opts" ] && grep -q -- --ilp32 "$b.opts"; then
+            continue
+        fi
+        if [ -f "$b.$1.report" ] && grep -q "^  defect D$n " "$b.$1.report"; then
+            echo "$n"
+        fi
+    done | sort -un
+}
 
 # table RESULTS: one row per defect and profile, one column per condition:
 # the median in seconds ("≥ CAP" when it is the cap) and the trials found.
 table() {
     python3 - "$1" "$cap" "$trials" <<'PY'
-import sys, collections
+import sys, collections, re
 cells = collections.defaultdict(list)
 cap, trials = float(sys.argv[2]), int(sys.argv[3])
 for line in open(sys.argv[1]):
@@ -44,7 +62,8 @@ for line in open(sys.argv[1]):
 conds = [("empty", "on"), ("empty", "off"), ("seeds", "on"), ("seeds", "off")]
 print("| profile | defect | " + " | ".join(f"{c} corpus, mutator {m}" for c, m in conds) + " |")
 print("|---|---|" + "---|" * len(conds))
-rows = sorted({(p, d) for p, d, _, _ in cells})
+rows = sorted({(p, d) for p, d, _, _ in cells},
+              key=lambda r: (int(re.sub(r"\D", "", r[0]) or 0), r[1]))
 for p, d in rows:
     out = []
     for c, m in conds:
@@ -68,6 +87,7 @@ while [ $# -gt 0 ]; do
     --trials) trials=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --table) table "$2"; exit 0 ;;
+    -h | --help) sed -n '/^# Usage:/,/^# Exit:/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz-ttd.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
     esac
@@ -84,14 +104,15 @@ trap 'rm -rf "$tmp"' EXIT
 
 # trial PROFILE ID CORPUS MUTATOR N: one run; prints "SECONDS FOUND".
 trial() {
-    local t=$out/fuzz_legacy_$1 dir=$tmp/run start end found=0 extra=()
+    local t=$out/fuzz_legacy_$1 dir=$tmp/run start end found=0 extra=() max_len
+    max_len=$(awk -v t="fuzz_legacy_$1" '$1 == t { print $3 }' "$root/fuzz/targets.list")
     rm -rf "$dir" && mkdir -p "$dir/corpus"
     if [ "$3" = seeds ]; then
         extra=("$tmp/seeds_$1")
     fi
     start=$(date +%s.%N)
     KEV_FUZZ_DEFECTS=$2 KEV_MUTATOR=$4 timeout $((cap + 30)) "$t" -seed="$5" \
-        -max_total_time="$cap" -timeout=10 -max_len=262144 -dict="$t.dict" \
+        -max_total_time="$cap" -timeout=10 -max_len="$max_len" -dict="$t.dict" \
         -artifact_prefix="$dir/" -print_final_stats=0 "$dir/corpus" ${extra[@]+"${extra[@]}"} \
         >"$dir/log" 2>&1 || true
     end=$(date +%s.%N)
@@ -101,11 +122,12 @@ trial() {
     python3 -c "import sys; print(f'{min(float(sys.argv[2]) - float(sys.argv[1]), $cap):.2f}', '$found')" "$start" "$end"
 }
 
-for p in v888 v963 v1405; do
+profiles=$(awk '$1 ~ /^fuzz_legacy_/ { sub(/^fuzz_legacy_/, "", $1); print $1 }' \
+    "$root/fuzz/targets.list")
+for p in $profiles; do
     mkdir -p "$tmp/seeds_$p"
     (cd "$tmp/seeds_$p" && python3 -m zipfile -e "$out/fuzz_legacy_${p}_seed_corpus.zip" .)
-    ids=defects_$p
-    for d in ${!ids}; do
+    for d in $(defects_of "$p"); do
         if [ -n "$only" ] && [[ ",$only," != *",$p:$d,"* ]]; then
             continue
         fi

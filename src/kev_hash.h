@@ -18,7 +18,16 @@
 
 #include "kevrr/store.h"
 
-static inline uint32_t kev__key_hash(const char *key, size_t *len)
+/* The hash multiplies modulo 2^64 on purpose. UBSan's unsigned-integer-
+ * overflow check (not undefined behaviour, but on in OSS-Fuzz's undefined
+ * builds) is told so, for this function alone. */
+#if defined(__clang__)
+#define KEV_HASH_WRAPS __attribute__((no_sanitize("unsigned-integer-overflow")))
+#else
+#define KEV_HASH_WRAPS
+#endif
+
+KEV_HASH_WRAPS static inline uint32_t kev__key_hash(const char *key, size_t *len)
 {
     const char *nul = memchr(key, '\0', (size_t)KEV_STORE_MAX_KEY + 1);
     size_t n = nul ? (size_t)(nul - key) : (size_t)KEV_STORE_MAX_KEY + 1;

@@ -845,7 +845,8 @@ void kev_value_format(const kev_value *v, kev_strbuf *out)
     case KEV_VT_INT: {
         /* Decimal by hand: printf dominated rendering a report. */
         char tmp[21], *q = tmp + sizeof tmp;
-        uint64_t m = v->u.i < 0 ? (uint64_t)0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+        /* The magnitude without wrapping (INT64_MIN's is 2^63). */
+        uint64_t m = v->u.i < 0 ? ~(uint64_t)v->u.i + 1u : (uint64_t)v->u.i;
         do {
             *--q = (char)('0' + m % 10);
             m /= 10;

@@ -975,7 +975,7 @@ KEV_TEST(caps)
     /* a line of exactly KEV_SCENARIO_MAX_LINE bytes is fine; one more is not */
     char *text = malloc(2 * KEV_SCENARIO_MAX_LINE + 64);
     ASSERT_NOT_NULL(text);
-    size_t n = (size_t)sprintf(text, "attach en0\n#");
+    size_t n = (size_t)snprintf(text, 2 * KEV_SCENARIO_MAX_LINE + 64, "attach en0\n#");
     memset(text + n, 'x', KEV_SCENARIO_MAX_LINE - 1);
     n += KEV_SCENARIO_MAX_LINE - 1;
     memcpy(text + n, "\nattach en1\n", 13);
