@@ -108,9 +108,26 @@ kev_sink kev_fuzz_sink_text(kev_strbuf *full)
     return s;
 }
 
+/* The worlds a process made (kev_fuzz_world_new): every target makes at
+ * most a handful, once. */
+#define KEV_FUZZ_MAX_WORLDS 8
+static kev_world *worlds[KEV_FUZZ_MAX_WORLDS];
+static size_t nworlds;
+
+/* At exit: the worlds freed, as a tool would free them. */
+static void worlds_free(void)
+{
+    while (nworlds > 0)
+        kev_world_free(worlds[--nworlds]);
+}
+
 kev_world *kev_fuzz_world_new(kev_profile profile, bool verbose, kev_sink sink,
                               void (*on_finding)(void *, const kev_finding *), void *ctx)
 {
+    if (nworlds == KEV_FUZZ_MAX_WORLDS)
+        kev_fuzz_fail("kev_fuzz_world_new: more than %d worlds", KEV_FUZZ_MAX_WORLDS);
+    if (nworlds == 0 && atexit(worlds_free) != 0)
+        kev_fuzz_fail("kev_fuzz_world_new: atexit failed");
     kev_world_opts o;
     kev_world_opts_init(&o);
     o.profile = profile;
@@ -121,6 +138,7 @@ kev_world *kev_fuzz_world_new(kev_profile profile, bool verbose, kev_sink sink,
     kev_world *w = kev_world_new(&o);
     if (w == NULL)
         kev_fuzz_fail("kev_world_new(%s) failed", kev_profile_name(profile));
+    worlds[nworlds++] = w;
     return w;
 }
 

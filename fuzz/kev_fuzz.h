@@ -59,7 +59,10 @@ typedef struct kev_fuzz_render {
 kev_sink kev_fuzz_sink_render(kev_fuzz_render *r);
 kev_sink kev_fuzz_sink_text(kev_strbuf *full);
 
-/* A new world for `profile` with the given sink and options, or abort. */
+/* A new world for `profile` with the given sink and options, or abort. A
+ * target keeps its worlds for the life of the process; they are freed at
+ * exit (an atexit handler), so that teardown runs under the sanitizers and
+ * counts in coverage like the rest of the core. */
 kev_world *kev_fuzz_world_new(kev_profile profile, bool verbose, kev_sink sink,
                               void (*on_finding)(void *, const kev_finding *), void *ctx);
 
