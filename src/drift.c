@@ -94,6 +94,8 @@ static const family_row rows[] = {
      M_ENTITY, NULL, NULL, {NULL}, NULL, false, NULL, NULL},
     {{"IdleRoute", false, "nothing: a notification"},
      M_ENTITY, NULL, NULL, {NULL}, NULL, false, NULL, NULL},
+    {{"InterfaceDelegation", false, "nothing: a notification (v1405)"},
+     M_ENTITY, NULL, NULL, {NULL}, NULL, false, NULL, NULL},
     {{"PortInUse", false, "nothing: a notification"},
      M_PREFIX, "State:/Network/Protocol/IPv4/PortInUse/", NULL, {NULL}, NULL, false, NULL, NULL},
     {{"messages", false, "nothing: configd's message log"},

@@ -318,6 +318,7 @@ KEV_TEST(families)
         {IF "en0/IPv4ARPCollision/10.0.0.9/00:11", "IPv4ARPCollision"},
         {IF "en0/IPv6DuplicatedAddress/fe80::1/00:11:22:33:44:55", "IPv6DuplicatedAddress"},
         {IF "en0/IdleRoute", "IdleRoute"},
+        {IF "en0/InterfaceDelegation", "InterfaceDelegation"},
         {"State:/Network/Protocol/IPv4/PortInUse/80/12", "PortInUse"},
         {"Plugin:KernelEventMonitor", "messages"},
     };

@@ -78,6 +78,12 @@ grep -q '"kind":"drift-kernel","key":null,"text":"    kernel: {Addresses' out.tx
 # Without --drift the report is the golden's.
 expect_rc 0 "$kevrr" replay -q --profile v963 recv.kev --expect "$scn/vpn-reconnect-recv-error.v963.report"
 
+# ---- a key only v1405 writes: the interface-delegation notification ------------
+expect_rc 0 "$kevrr" why en0/InterfaceDelegation "$src/corpus/codes/dl-25-ifdelegate-changed.kev" --profile v1405
+has_text out.txt "why State:/Network/Interface/en0/InterfaceDelegation in "
+grep -q "KEV_DL_IFDELEGATE_CHANGED en0, handler interface_update_delegation: notify" out.txt ||
+    { fail "why en0/InterfaceDelegation: no notify by interface_update_delegation"; cat out.txt; }
+
 # ---- usage and input errors ----------------------------------------------------
 expect_rc 2 "$kevrr" why utun3/IPV4 recv.kev
 has_text err.txt "kevrr why: 'utun3/IPV4': unknown key family 'IPV4' (interfaces, Link, IPv4, IPv6, LinkQuality"
