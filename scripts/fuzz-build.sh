@@ -130,6 +130,14 @@ export FUZZING_ENGINE=$engine SANITIZER=$sanitizer ARCHITECTURE=x86_64 FUZZING_L
 # generator), shared by every local build; the builder image makes them
 # afresh in $WORK.
 export KEV_FUZZ_HOST_BUILD=${KEV_FUZZ_HOST_BUILD:-$root/build/fuzz-host}
+# Two local builds at once (a coverage measurement beside a time-to-defect
+# campaign) would write the shared host build and its seed folders together:
+# the second waits for the first.
+mkdir -p "$(dirname "$KEV_FUZZ_HOST_BUILD")"
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$KEV_FUZZ_HOST_BUILD.lock"
+    flock 9 || { echo "fuzz-build.sh: cannot lock $KEV_FUZZ_HOST_BUILD.lock" >&2; exit 3; }
+fi
 # compile copies llvm-symbolizer into $OUT for stack symbolization.
 if command -v llvm-symbolizer >/dev/null 2>&1; then
     cp "$(command -v llvm-symbolizer)" "$OUT/"
