@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kevrr/drift.h"
 #include "kevrr/fuzzin.h"
 #include "kevrr/kernel.h"
 #include "kevrr/scenario.h"
@@ -124,6 +125,13 @@ static void worlds_free(void)
 kev_world *kev_fuzz_world_new(kev_profile profile, bool verbose, kev_sink sink,
                               void (*on_finding)(void *, const kev_finding *), void *ctx)
 {
+    return kev_fuzz_world_new_opts(profile, verbose, sink, on_finding, ctx, NULL);
+}
+
+kev_world *kev_fuzz_world_new_opts(kev_profile profile, bool verbose, kev_sink sink,
+                                   void (*on_finding)(void *, const kev_finding *), void *ctx,
+                                   void (*on_drift)(void *, const kev_drift_item *, bool))
+{
     if (nworlds == KEV_FUZZ_MAX_WORLDS)
         kev_fuzz_fail("kev_fuzz_world_new: more than %d worlds", KEV_FUZZ_MAX_WORLDS);
     if (nworlds == 0 && atexit(worlds_free) != 0)
@@ -135,6 +143,8 @@ kev_world *kev_fuzz_world_new(kev_profile profile, bool verbose, kev_sink sink,
     o.sink = sink;
     o.on_finding = on_finding;
     o.finding_ctx = ctx;
+    o.drift = o.drift_each = on_drift != NULL;
+    o.on_drift = on_drift;
     kev_world *w = kev_world_new(&o);
     if (w == NULL)
         kev_fuzz_fail("kev_world_new(%s) failed", kev_profile_name(profile));
@@ -359,6 +369,31 @@ void kev_fuzz_on_defect(void *ctx, const kev_finding *f)
     abort();
 }
 
+/* Drift (kevrr/drift.h) is tracked in the world that renders its report (1
+ * input in 16). The tracking re-checks after each batch only the keys the
+ * batch could change, so it must agree with a fresh scan of every key: the
+ * keys that began drifting and have not ended are exactly the ones the
+ * scan finds at the end. */
+static long drifting;
+
+static void on_drift(void *ctx, const kev_drift_item *it, bool begins)
+{
+    (void)ctx;
+    (void)it;
+    drifting += begins ? 1 : -1;
+}
+
+static void drift_check(const kev_world *w)
+{
+    long now = kev_drift_scan(w, NULL, NULL);
+    if (now < 0)
+        kev_fuzz_fail("kev_drift_scan returned %ld", now);
+    if (now != drifting)
+        kev_fuzz_fail("drift: %ld key(s) drift at the end, the tracking says %ld", now,
+                      drifting);
+    drifting = 0;
+}
+
 int kev_fuzz_run(kev_profile profile, kev_fuzz_form form, bool verbose,
                  void (*on_finding)(void *, const kev_finding *), const uint8_t *data,
                  size_t size)
@@ -376,9 +411,10 @@ int kev_fuzz_run(kev_profile profile, kev_fuzz_form form, bool verbose,
     bool full = kev_fuzz_sampled(data, size);
     kev_world **pw = &w[full];
     if (*pw == NULL)
-        *pw = kev_fuzz_world_new(profile, verbose,
-                                 full ? kev_fuzz_sink_render(&r) : (kev_sink){NULL, NULL},
-                                 on_finding, NULL);
+        *pw = full ? kev_fuzz_world_new_opts(profile, verbose, kev_fuzz_sink_render(&r),
+                                             on_finding, NULL, on_drift)
+                   : kev_fuzz_world_new(profile, verbose, (kev_sink){NULL, NULL}, on_finding,
+                                        NULL);
     r.len = 0;
     r.head[0] = '\0';
     if (form == KEV_FUZZ_MULTI)
@@ -386,6 +422,8 @@ int kev_fuzz_run(kev_profile profile, kev_fuzz_form form, bool verbose,
     else
         kev_fuzz_feed_single(*pw, data, size);
     kev_fuzz_finish_check(*pw, full ? &r : NULL, full);
+    if (full)
+        drift_check(*pw);
     kev_fuzz_reset_check(*pw);
     return 0;
 }

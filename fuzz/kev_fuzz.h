@@ -65,6 +65,11 @@ kev_sink kev_fuzz_sink_text(kev_strbuf *full);
  * counts in coverage like the rest of the core. */
 kev_world *kev_fuzz_world_new(kev_profile profile, bool verbose, kev_sink sink,
                               void (*on_finding)(void *, const kev_finding *), void *ctx);
+/* The same, tracking drift (every batch's begins and ends reported, and to
+ * `on_drift`) when `on_drift` is not NULL. */
+kev_world *kev_fuzz_world_new_opts(kev_profile profile, bool verbose, kev_sink sink,
+                                   void (*on_finding)(void *, const kev_finding *), void *ctx,
+                                   void (*on_drift)(void *, const kev_drift_item *, bool));
 
 /* Feeds `data` as one recv() batch at the scenario clock's start; a batch
  * over KEV_MAX_BATCH is cut to it, as `kevrr replay` cuts one. */
