@@ -170,6 +170,18 @@ has_line err.txt 'kevrr gen: k.scn: line 3: kernel: if: media "actve" is not non
 expect_rc 3 "$kevrr" run k.scn
 has_line err.txt 'kevrr run: k.scn: line 3: kernel: if: media "actve" is not none, unknown, inactive or active'
 [ -s out.txt ] && fail "run of a bad kernel line printed a report"
+# Under several profiles: the same refusal (3) for each, never an internal error.
+expect_rc 3 "$kevrr" run --profile all k.scn
+grep -v '^kevrr run: k.scn: line 3: kernel: if: media "actve"' err.txt >other.txt
+[ -s other.txt ] && fail "run --profile all of a bad scenario: $(cat other.txt)"
+# A scenario that cannot be read: one message per profile, naming the command.
+expect_rc 3 "$kevrr" run --profile v963,v1405 missing.scn
+[ "$(grep -cx 'kevrr run: cannot open missing.scn: No such file or directory' err.txt)" = 2 ] ||
+    { fail "run of a missing scenario"; cat err.txt; }
+[ "$(wc -l <err.txt)" = 2 ] || { fail "run of a missing scenario: other messages"; cat err.txt; }
+mkdir scn.d
+expect_rc 3 "$kevrr" gen scn.d -o d.kev
+has_line err.txt "kevrr gen: cannot read scn.d: Is a directory"
 # One keyword, peer; dest and dst read the same.
 printf 'kernel if utun0 p2p\nkernel inet6 utun0 fd00::1/128 peer fd00::2\ninet add utun0 10.0.0.1/32 peer 10.0.0.2\n' >p1.scn
 printf 'kernel if utun0 p2p\nkernel inet6 utun0 fd00::1/128 dst fd00::2\ninet add utun0 10.0.0.1/32 dest 10.0.0.2\n' >p2.scn
