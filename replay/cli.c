@@ -806,12 +806,25 @@ int kev_cli_format_parse(const char *cmd, const char *v, bool *json)
     return 0;
 }
 
-int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out)
+/* One profile name. 0, or -1 after "unknown profile". */
+static int profile_one(const char *cmd, const char *s, kev_profile *out)
 {
     if (kev_profile_parse(s, out) == 0)
         return 0;
     kev_cli_error(cmd, "unknown profile '%s': %s", s, kev_cli_profile_list(false));
     return -1;
+}
+
+int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out)
+{
+    if (strcmp(s, "all") == 0 || strchr(s, ',') != NULL) {
+        kev_cli_error(cmd,
+                      "--profile '%s': one profile here (%s); kevrr replay and kevrr run "
+                      "take a list or all",
+                      s, kev_cli_profile_list(false));
+        return -1;
+    }
+    return profile_one(cmd, s, out);
 }
 
 int kev_cli_profiles_parse(const char *cmd, const char *s,
@@ -834,7 +847,7 @@ int kev_cli_profiles_parse(const char *cmd, const char *s,
         memcpy(name, p, len);
         name[len] = '\0';
         kev_profile prof;
-        if (kev_cli_profile_parse(cmd, name, &prof) != 0)
+        if (profile_one(cmd, name, &prof) != 0)
             return -1;
         bool seen = false;
         for (size_t k = 0; k < *n; k++)

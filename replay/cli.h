@@ -211,7 +211,8 @@ int kev_cli_range_check_resolved(const char *cmd, const char *path, const char *
 int kev_cli_format_parse(const char *cmd, const char *v, bool *json);
 
 /* A profile name, from the core's profile table. Returns 0, or -1 after
- * "kevrr CMD: unknown profile 'X': hardened, v888, ..." (the table's). */
+ * "kevrr CMD: unknown profile 'X': hardened, v888, ..." (the table's), or
+ * for "all" or a list, "--profile 'X': one profile here (...)". */
 int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out);
 
 /* A list of profiles: "v963", "v888,v963" or "all" (every profile, in the

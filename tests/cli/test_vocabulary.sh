@@ -194,6 +194,13 @@ cmp -s <("$kevrr" replay p1.kev) <("$kevrr" replay p2.kev) || fail "peer and des
 # ---- profiles come from the core's table ---------------------------------
 expect_rc 2 "$kevrr" replay --profile v999 t.kev
 has_text err.txt "kevrr replay: unknown profile 'v999': hardened, v888, v963"
+# 'all' and lists are not unknown profiles where one is taken: said so.
+expect_rc 2 "$kevrr" why interfaces t.kev --profile all
+has_text err.txt "kevrr why: --profile 'all': one profile here (hardened, v888, v963"
+expect_rc 2 "$kevrr" plot t.kev -o t.svg --profile v963,v1405
+has_text err.txt "kevrr plot: --profile 'v963,v1405': one profile here (hardened, v888, v963"
+expect_rc 2 "$kevrr" replay --profile v963,all t.kev
+has_text err.txt "kevrr replay: unknown profile 'all': hardened, v888, v963"
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all vocabulary checks passed"
