@@ -93,38 +93,41 @@ static bool grow(char **buf, size_t *alloc, size_t need)
     return true;
 }
 
-char *kev_cli_read_file(const char *path, size_t cap, size_t *len)
+char *kev_cli_read_file(const char *path, size_t cap, size_t *len, kev_strbuf *why)
 {
     bool is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (f == NULL) {
-        fprintf(stderr, "kevrr: %s: %s\n", path, strerror(errno));
+        kev_strbuf_addf(why, "cannot open %s: %s", path, strerror(errno));
         return NULL;
     }
     char *buf = NULL;
     size_t size = 0, alloc = 0;
-    const char *why = NULL;
+    bool failed = true;
     for (;;) {
         if (!grow(&buf, &alloc, size + 4096 + 1)) {
-            why = "out of memory";
+            kev_strbuf_addf(why, "%s: out of memory", path);
             break;
         }
+        errno = 0;
         size_t n = fread(buf + size, 1, alloc - size - 1, f);
         size += n;
         if (size > cap) {
-            why = "larger than the size cap";
+            kev_strbuf_addf(why, "%s: more than %zu bytes, the cap of this input", path,
+                            cap);
             break;
         }
         if (n == 0) {
-            if (ferror(f))
-                why = "read error";
+            failed = ferror(f) != 0;
+            if (failed) /* a directory: EISDIR */
+                kev_strbuf_addf(why, "cannot read %s: %s", path,
+                                strerror(errno ? errno : EIO));
             break;
         }
     }
     if (!is_stdin)
         fclose(f);
-    if (why != NULL) {
-        fprintf(stderr, "kevrr: %s: %s\n", path, why);
+    if (failed) {
         free(buf);
         return NULL;
     }
@@ -803,12 +806,25 @@ int kev_cli_format_parse(const char *cmd, const char *v, bool *json)
     return 0;
 }
 
-int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out)
+/* One profile name. 0, or -1 after "unknown profile". */
+static int profile_one(const char *cmd, const char *s, kev_profile *out)
 {
     if (kev_profile_parse(s, out) == 0)
         return 0;
     kev_cli_error(cmd, "unknown profile '%s': %s", s, kev_cli_profile_list(false));
     return -1;
+}
+
+int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out)
+{
+    if (strcmp(s, "all") == 0 || strchr(s, ',') != NULL) {
+        kev_cli_error(cmd,
+                      "--profile '%s': one profile here (%s); kevrr replay and kevrr run "
+                      "take a list or all",
+                      s, kev_cli_profile_list(false));
+        return -1;
+    }
+    return profile_one(cmd, s, out);
 }
 
 int kev_cli_profiles_parse(const char *cmd, const char *s,
@@ -831,7 +847,7 @@ int kev_cli_profiles_parse(const char *cmd, const char *s,
         memcpy(name, p, len);
         name[len] = '\0';
         kev_profile prof;
-        if (kev_cli_profile_parse(cmd, name, &prof) != 0)
+        if (profile_one(cmd, name, &prof) != 0)
             return -1;
         bool seen = false;
         for (size_t k = 0; k < *n; k++)

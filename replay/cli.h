@@ -49,9 +49,10 @@ extern const kev_cmd kev_cmd_send;    /* capture/cmd_send.c */
 extern const kev_cmd kev_cmd_query;   /* daemon/cmd_query.c */
 
 /* Reads a whole file (or "-" for stdin) of at most `cap` bytes into a
- * malloc'd, NUL-terminated buffer. On error prints "kevrr: PATH: why" and
- * returns NULL. */
-char *kev_cli_read_file(const char *path, size_t cap, size_t *len);
+ * malloc'd, NUL-terminated buffer. On error appends why to `why` ("cannot
+ * open PATH: No such file or directory", naming the file) and returns
+ * NULL. */
+char *kev_cli_read_file(const char *path, size_t cap, size_t *len, kev_strbuf *why);
 
 /* kevrr gen's compiler (cmd_gen.c): the scenario `text` as a trace written
  * to `f`, the same bytes gen writes. Returns 0, or a KEV_E* code: a scenario
@@ -210,7 +211,8 @@ int kev_cli_range_check_resolved(const char *cmd, const char *path, const char *
 int kev_cli_format_parse(const char *cmd, const char *v, bool *json);
 
 /* A profile name, from the core's profile table. Returns 0, or -1 after
- * "kevrr CMD: unknown profile 'X': hardened, v888, ..." (the table's). */
+ * "kevrr CMD: unknown profile 'X': hardened, v888, ..." (the table's), or
+ * for "all" or a list, "--profile 'X': one profile here (...)". */
 int kev_cli_profile_parse(const char *cmd, const char *s, kev_profile *out);
 
 /* A list of profiles: "v963", "v888,v963" or "all" (every profile, in the

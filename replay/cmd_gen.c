@@ -179,7 +179,11 @@ static int gen(int argc, char **argv)
     if (kev_cli_out_not_input("gen", out, argv + 1, 1) != 0)
         return KEV_EXIT_USAGE;
     size_t len;
-    char *text = kev_cli_read_file(argv[1], KEV_SCENARIO_MAX_TEXT, &len);
+    kev_strbuf why = KEV_STRBUF_INIT;
+    char *text = kev_cli_read_file(argv[1], KEV_SCENARIO_MAX_TEXT, &len, &why);
+    if (text == NULL)
+        kev_cli_error("gen", "%s", why.err ? "out of memory" : kev_strbuf_str(&why));
+    kev_strbuf_free(&why);
     if (text == NULL)
         return KEV_EXIT_INPUT;
     if (kev_cli_scenario_check("gen", argv[1], text, len) != 0) {

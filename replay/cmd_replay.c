@@ -261,6 +261,32 @@ static int check_names(const replay_opts *o, int nargs, char **args)
     return rc;
 }
 
+/* With --expect-dir, neither -o nor --junit may be a golden read: each
+ * trace's, under each profile. 0 or -1 (after a message). */
+static int check_dir_goldens(const replay_opts *o, int nargs, char **args)
+{
+    if (o->expect_dir == NULL || o->update || (o->report == NULL && o->junit == NULL))
+        return 0;
+    replay_opts po = *o;
+    int rc = 0;
+    for (int i = 0; i < nargs && rc == 0; i++) {
+        for (size_t k = 0; k < o->n_profiles && rc == 0; k++) {
+            bool oom;
+            po.world.profile = o->profiles[k];
+            char *g = golden_path(&po, args[i], &oom);
+            if (g == NULL) {
+                kev_cli_error(rcmd.name, "out of memory");
+                return -1;
+            }
+            if (kev_cli_out_not_input(rcmd.name, o->report, &g, 1) != 0 ||
+                kev_cli_out_not_input(rcmd.name, o->junit, &g, 1) != 0)
+                rc = -1;
+            free(g);
+        }
+    }
+    return rc;
+}
+
 /* The combinations of options that make sense. 0 or -1. */
 static int check_args(const replay_opts *o, int nargs, char **args)
 {
@@ -303,6 +329,8 @@ static int check_args(const replay_opts *o, int nargs, char **args)
     if (o->expect && !o->update &&
         (kev_cli_out_not_input(rcmd.name, o->report, (char *const *)&o->expect, 1) != 0 ||
          kev_cli_out_not_input(rcmd.name, o->junit, (char *const *)&o->expect, 1) != 0))
+        return -1;
+    if (check_dir_goldens(o, nargs, args) != 0)
         return -1;
     return o->expect_dir ? check_names(o, nargs, args) : 0;
 }

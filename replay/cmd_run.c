@@ -56,6 +56,8 @@ static const char run_usage[] =
 /* The scenario, compiled once into an unnamed temporary file. */
 typedef struct run_src {
     FILE *trace;
+    int fail_code;   /* the scenario was refused: the exit code, */
+    kev_strbuf fail; /* and why (said again for each profile) */
 } run_src;
 
 /* Compiles the scenario at `path` into src->trace. 0, or the exit code
@@ -63,11 +65,9 @@ typedef struct run_src {
 static int compile(run_src *src, const char *path, kev_strbuf *msg)
 {
     size_t len;
-    char *text = kev_cli_read_file(path, KEV_SCENARIO_MAX_TEXT, &len);
-    if (text == NULL) {
-        kev_strbuf_addf(msg, "%s: cannot read the scenario", path);
+    char *text = kev_cli_read_file(path, KEV_SCENARIO_MAX_TEXT, &len, msg);
+    if (text == NULL)
         return KEV_EXIT_INPUT;
-    }
     if (kev_cli_looks_like_trace(text, len)) {
         free(text);
         kev_strbuf_addf(msg, "%s: a trace, not a scenario: kevrr replay reads traces",
@@ -102,8 +102,16 @@ static kev_trace_reader *run_open(void *ctx, const char *path, unsigned flags, i
                                   kev_strbuf *msg)
 {
     run_src *src = ctx;
-    if (src->trace == NULL && (*code = compile(src, path, msg)) != KEV_EXIT_OK)
+    if (src->fail_code == KEV_EXIT_OK && src->trace == NULL &&
+        (src->fail_code = compile(src, path, &src->fail)) != KEV_EXIT_OK && src->trace) {
+        fclose(src->trace); /* what a failed compilation left */
+        src->trace = NULL;
+    }
+    if (src->fail_code != KEV_EXIT_OK) {
+        kev_strbuf_adds(msg, kev_strbuf_str(&src->fail));
+        *code = src->fail_code;
         return NULL;
+    }
     int err;
     kev_trace_damage d = {0};
     kev_trace_reader *r = NULL;
@@ -119,12 +127,13 @@ static kev_trace_reader *run_open(void *ctx, const char *path, unsigned flags, i
 
 static int run(int argc, char **argv)
 {
-    run_src ctx = {NULL};
+    run_src ctx = {NULL, KEV_EXIT_OK, KEV_STRBUF_INIT};
     const kev_replay_src src = {"scenario", true, run_open, &ctx};
     int code = kev_replay_main("run", run_usage, &src, argc, argv);
     /* The engine closes each reader it opened; this one is the opener's. */
     if (ctx.trace)
         fclose(ctx.trace);
+    kev_strbuf_free(&ctx.fail);
     return code;
 }
 

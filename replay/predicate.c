@@ -24,13 +24,32 @@
 
 /* ------------------------------------------------------------------ keys */
 
+/* Is s[0..n) the name of a key family? */
+static bool family_known(const char *s, size_t n)
+{
+    char name[64];
+    if (n >= sizeof name)
+        return false;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    return kev_drift_family_named(name) != NULL;
+}
+
 char *kev_pred_key_parse(const char *s, size_t n, kev_strbuf *why)
 {
     static const char ifs[] = "State:/Network/Interface";
+    /* A whole key has a ':' before its first '/' ("State:/...", "Plugin:...");
+     * IF/ENTITY/... may hold one later (a MAC address). */
+    const char *colon = memchr(s, ':', n), *slash = memchr(s, '/', n);
+    bool whole = colon != NULL && (slash == NULL || colon < slash);
+    if (!whole && slash == s) {
+        kev_strbuf_addf(why, "'%.*s': no interface name before '/'", (int)n, s);
+        return NULL;
+    }
     kev_strbuf k = KEV_STRBUF_INIT;
     if (n == 10 && memcmp(s, "interfaces", 10) == 0)
         kev_strbuf_adds(&k, ifs);
-    else if (memchr(s, ':', n) != NULL)
+    else if (whole)
         kev_strbuf_add(&k, s, n); /* a whole key: "State:/...", "Plugin:..." */
     else
         kev_strbuf_addf(&k, "%s/%.*s", ifs, (int)n, s);
@@ -43,16 +62,22 @@ char *kev_pred_key_parse(const char *s, size_t n, kev_strbuf *why)
         return out;
     }
     /* Name the family part the user wrote, when there is one. */
-    const char *slash = memchr(s, '/', n), *fam = s;
+    const char *fam = s;
     size_t flen = n;
-    if (slash != NULL && memchr(s, ':', n) == NULL) {
+    if (slash != NULL && !whole) {
         fam = slash + 1;
         flen = n - (size_t)(fam - s);
         const char *end = memchr(fam, '/', flen);
         flen = end ? (size_t)(end - fam) : flen;
     }
-    kev_strbuf_addf(why, "'%.*s': unknown key family '%.*s' (%s)", (int)n, s, (int)flen, fam,
-                    kev_drift_family_names());
+    if (family_known(fam, flen))
+        kev_strbuf_addf(why,
+                        "'%.*s' is no key of family %.*s: give the key as the report "
+                        "writes it (State:/..., Plugin:...), IF/ENTITY or interfaces",
+                        (int)n, s, (int)flen, fam);
+    else
+        kev_strbuf_addf(why, "'%.*s': unknown key family '%.*s' (%s)", (int)n, s, (int)flen,
+                        fam, kev_drift_family_names());
     kev_strbuf_free(&k);
     return NULL;
 }

@@ -802,6 +802,9 @@ void kev__bgzf_reader_stats(const kev_bgzf_reader *r, uint64_t *members,
  * clean end), or a fault when what follows is not a gzip stream. */
 static int gz_begin(kev_bgzf_reader *r, kev_trace_damage *d)
 {
+    /* Both magic bytes: the caller's fill may have left only one. */
+    if (fill(r, 2))
+        return read_fault(r, d);
     uint64_t off = r->in_off + r->in_pos;
     size_t avail = r->in_len - r->in_pos;
     if (avail == 0) {

@@ -1595,15 +1595,15 @@ KEV_TEST(seek_refused_on_stdin)
 
 /* ---- other containers: plain pcapng, gzip, bgzip --------------------------- */
 
-/* A trace of 1000 batches and an error, and its pcapng data as zcat sees
- * it (over 3 chunks of 64 KiB). */
+/* A trace of 1000 batches (each `extra` bytes longer) and an error, and
+ * its pcapng data as zcat sees it (over 3 chunks of 64 KiB). */
 #define PLAIN_N 1001u
-static uint8_t *plain_trace(xtrace *x, char **path, size_t *raw_len)
+static uint8_t *plain_trace(xtrace *x, char **path, size_t *raw_len, uint32_t extra)
 {
     uint64_t seed = 23;
     for (size_t i = 0; i + 1 < PLAIN_N; i++)
-        x_add_batch(x, seek_t0 + i * 1000, (uint32_t)(40 + i % 400),
-                    (uint32_t)(40 + i % 400), &seed);
+        x_add_batch(x, seek_t0 + i * 1000, (uint32_t)(40 + i % 400) + extra,
+                    (uint32_t)(40 + i % 400) + extra, &seed);
     x_add_error(x, seek_t0 + (PLAIN_N - 1) * 1000, 35, "EAGAIN");
     *path = tmp_path();
     write_trace(*path, NULL, x, 100, seek_t0 + 2000 * 1000);
@@ -1681,7 +1681,7 @@ KEV_TEST(plain_pcapng_and_gzip)
     xtrace x = {0};
     char *path;
     size_t raw_len;
-    uint8_t *raw = plain_trace(&x, &path, &raw_len);
+    uint8_t *raw = plain_trace(&x, &path, &raw_len, 0);
     ASSERT_TRUE(raw_len > 3 * 65536); /* several chunks */
     spit(path, raw, raw_len);
     check_container(path, &x, KEV_TC_PCAPNG);
@@ -1708,12 +1708,54 @@ KEV_TEST(plain_pcapng_and_gzip)
     rm(path);
 }
 
+/* data[0..n) as one gzip stream at `level` into out[0..cap): its length. */
+static size_t gzip_one(const uint8_t *data, size_t n, int level, uint8_t *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    ASSERT_EQ_INT(
+        deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)(uintptr_t)data;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    ASSERT_EQ_INT(deflate(&z, Z_FINISH), Z_STREAM_END);
+    deflateEnd(&z);
+    return cap - z.avail_out;
+}
+
+/* A gzip stream that begins on the last byte the reader's input buffer
+ * holds (its second byte not read yet) is a stream, not junk. */
+KEV_TEST(gzip_stream_at_the_input_buffer_end)
+{
+    xtrace x = {0};
+    char *path;
+    size_t raw_len;
+    uint8_t *raw = plain_trace(&x, &path, &raw_len, 300);
+    ASSERT_TRUE(raw_len > KEV_BGZF_INBUF);
+    size_t cap = raw_len + 4096, want = KEV_BGZF_INBUF - 1, len = 0, k;
+    uint8_t *gz = malloc(2 * cap);
+    ASSERT_NOT_NULL(gz);
+    /* Stored blocks (level 0): the stream grows with its data, byte by byte
+     * between blocks, so some prefix makes it exactly `want` bytes long. */
+    for (k = want - 64; k < raw_len && (len = gzip_one(raw, k, 0, gz, cap)) < want; k++)
+        ;
+    ASSERT_EQ_U64(len, want);
+    len += gzip_one(raw + k, raw_len - k, 6, gz + len, cap);
+    spit(path, gz, len);
+    check_container(path, &x, KEV_TC_GZIP);
+    free(gz);
+    free(raw);
+    x_free(&x);
+    rm(path);
+}
+
 KEV_TEST(plain_pcapng_and_gzip_endings)
 {
     xtrace x = {0};
     char *path;
     size_t raw_len;
-    uint8_t *raw = plain_trace(&x, &path, &raw_len);
+    uint8_t *raw = plain_trace(&x, &path, &raw_len, 0);
     got g;
     /* Plain pcapng cut inside a block: cut short, every whole record read. */
     spit(path, raw, raw_len - 10);
@@ -1802,7 +1844,7 @@ KEV_TEST(statistics_block_count_checked)
     xtrace x = {0};
     char *path;
     size_t raw_len;
-    uint8_t *raw = plain_trace(&x, &path, &raw_len);
+    uint8_t *raw = plain_trace(&x, &path, &raw_len, 0);
     /* The ISB is the last block: its isb_ifrecv is the u64 before the
      * endofopt and the trailer. */
     size_t isb = raw_len - le32(raw + raw_len - 4);
@@ -1828,7 +1870,7 @@ KEV_TEST(last_data_member_removed)
     xtrace x = {0};
     char *path;
     size_t raw_len;
-    uint8_t *raw = plain_trace(&x, &path, &raw_len);
+    uint8_t *raw = plain_trace(&x, &path, &raw_len, 0);
     free(raw);
     size_t n;
     uint8_t *p = slurp(path, &n);
@@ -1865,7 +1907,7 @@ KEV_TEST(seek_refused_on_a_fifo_without_harm)
     xtrace x = {0};
     char *path;
     size_t raw_len;
-    uint8_t *raw = plain_trace(&x, &path, &raw_len);
+    uint8_t *raw = plain_trace(&x, &path, &raw_len, 0);
     free(raw);
     char fifo[64];
     snprintf(fifo, sizeof fifo, "%s.fifo", path);
@@ -1909,6 +1951,7 @@ KEV_TEST_MAIN(KEV_T(round_trip), KEV_T(compression_levels), KEV_T(empty_trace),
               KEV_T(crafted_lengths), KEV_T(crafted_salvage_skips_bad_framing),
               KEV_T(garbage_files), KEV_T(seek_by_batch), KEV_T(seek_by_time),
               KEV_T(seek_refused_on_stdin), KEV_T(plain_pcapng_and_gzip),
+              KEV_T(gzip_stream_at_the_input_buffer_end),
               KEV_T(plain_pcapng_and_gzip_endings), KEV_T(foreign_link_type_named),
               KEV_T(statistics_block_count_checked), KEV_T(last_data_member_removed),
               KEV_T(seek_refused_on_a_fifo_without_harm))

@@ -42,6 +42,17 @@ refused replay t.kev -o t.kev
 refused replay t.kev --report link.kev
 refused replay --junit t.kev t.kev
 refused replay --expect t.kev --update t.kev
+# The goldens --expect-dir reads, under each profile, are inputs too.
+mkdir g
+"$kevrr" replay -q --profile v963 t.kev >g/t.v963.report
+cp g/t.v963.report keep.report
+refused replay --expect-dir g --profile v963 t.kev -o g/t.v963.report
+refused replay --expect-dir g --profile hardened,v963 --junit g/t.v963.report t.kev
+has_line err.txt "kevrr replay: g/t.v963.report is also an input (g/t.v963.report): refusing to overwrite it"
+cmp -s g/t.v963.report keep.report || fail "replay --expect-dir overwrote its golden"
+cp keep.report g/boot.v963.report
+refused run --expect-dir g --profile v963 boot.scn -o g/boot.v963.report
+cmp -s g/boot.v963.report keep.report || fail "run --expect-dir overwrote its golden"
 refused run boot.scn -o boot.scn
 has_line err.txt "kevrr run: boot.scn is also an input (boot.scn): refusing to overwrite it"
 # A file inside a directory given to import.

@@ -170,6 +170,18 @@ has_line err.txt 'kevrr gen: k.scn: line 3: kernel: if: media "actve" is not non
 expect_rc 3 "$kevrr" run k.scn
 has_line err.txt 'kevrr run: k.scn: line 3: kernel: if: media "actve" is not none, unknown, inactive or active'
 [ -s out.txt ] && fail "run of a bad kernel line printed a report"
+# Under several profiles: the same refusal (3) for each, never an internal error.
+expect_rc 3 "$kevrr" run --profile all k.scn
+grep -v '^kevrr run: k.scn: line 3: kernel: if: media "actve"' err.txt >other.txt
+[ -s other.txt ] && fail "run --profile all of a bad scenario: $(cat other.txt)"
+# A scenario that cannot be read: one message per profile, naming the command.
+expect_rc 3 "$kevrr" run --profile v963,v1405 missing.scn
+[ "$(grep -cx 'kevrr run: cannot open missing.scn: No such file or directory' err.txt)" = 2 ] ||
+    { fail "run of a missing scenario"; cat err.txt; }
+[ "$(wc -l <err.txt)" = 2 ] || { fail "run of a missing scenario: other messages"; cat err.txt; }
+mkdir scn.d
+expect_rc 3 "$kevrr" gen scn.d -o d.kev
+has_line err.txt "kevrr gen: cannot read scn.d: Is a directory"
 # One keyword, peer; dest and dst read the same.
 printf 'kernel if utun0 p2p\nkernel inet6 utun0 fd00::1/128 peer fd00::2\ninet add utun0 10.0.0.1/32 peer 10.0.0.2\n' >p1.scn
 printf 'kernel if utun0 p2p\nkernel inet6 utun0 fd00::1/128 dst fd00::2\ninet add utun0 10.0.0.1/32 dest 10.0.0.2\n' >p2.scn
@@ -182,6 +194,13 @@ cmp -s <("$kevrr" replay p1.kev) <("$kevrr" replay p2.kev) || fail "peer and des
 # ---- profiles come from the core's table ---------------------------------
 expect_rc 2 "$kevrr" replay --profile v999 t.kev
 has_text err.txt "kevrr replay: unknown profile 'v999': hardened, v888, v963"
+# 'all' and lists are not unknown profiles where one is taken: said so.
+expect_rc 2 "$kevrr" why interfaces t.kev --profile all
+has_text err.txt "kevrr why: --profile 'all': one profile here (hardened, v888, v963"
+expect_rc 2 "$kevrr" plot t.kev -o t.svg --profile v963,v1405
+has_text err.txt "kevrr plot: --profile 'v963,v1405': one profile here (hardened, v888, v963"
+expect_rc 2 "$kevrr" replay --profile v963,all t.kev
+has_text err.txt "kevrr replay: unknown profile 'all': hardened, v888, v963"
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all vocabulary checks passed"

@@ -89,6 +89,17 @@ expect_rc 2 "$kevrr" why utun3/IPV4 recv.kev
 has_text err.txt "kevrr why: 'utun3/IPV4': unknown key family 'IPV4' (interfaces, Link, IPv4, IPv6, LinkQuality"
 expect_rc 2 "$kevrr" why State:/Network/Global/IPv4 recv.kev
 has_text err.txt "unknown key family 'State:/Network/Global/IPv4'"
+# A known family spelled otherwise is not called unknown; a key of an
+# interface's family with a MAC address in it is read as IF/ENTITY/...
+for k in messages PortInUse en0/IPv4ARPCollision utun3/IPv4/extra; do
+    expect_rc 2 "$kevrr" why "$k" recv.kev
+    grep -q "unknown key family" err.txt && fail "why $k: a known family called unknown: $(cat err.txt)"
+    has_text err.txt "kevrr why: '$k' is no key of family "
+done
+expect_rc 0 "$kevrr" why en0/IPv4ARPCollision/10.0.0.1/00:11:22:33:44:55 recv.kev
+has_text out.txt "why State:/Network/Interface/en0/IPv4ARPCollision/10.0.0.1/00:11:22:33:44:55 in "
+expect_rc 2 "$kevrr" why /IPv4 recv.kev
+has_text err.txt "kevrr why: '/IPv4': no interface name before '/'"
 expect_rc 2 "$kevrr" why recv.kev
 expect_rc 2 "$kevrr" why utun3/IPv4 recv.kev --profile v999
 expect_rc 2 "$kevrr" why utun3/IPv4 recv.kev -o recv.kev
