@@ -1,7 +1,11 @@
 /*
  * fuzz/fuzz_trace.c: whole trace files (pcapng blocks in BGZF members,
  * docs/trace-format.md), damage and all, through the trace reader into the
- * hardened core, the way `kevrr replay` reads them.
+ * hardened core, the way `kevrr replay` reads them, and into one faithful
+ * profile's core (v888, v963 or v1405, chosen by a hash of the input so a
+ * crash reproduces; all three in the regression driver): the only target
+ * whose inputs carry an interface snapshot, so the only one that reaches
+ * a faithful prime over a snapshot and D18.
  *
  * The reader opens paths, so each input is written to one private
  * temporary file (under $TMPDIR or /tmp, the only place an OSS-Fuzz bot may
@@ -64,34 +68,39 @@ static void temp_write(const uint8_t *data, size_t size)
 static void load_snapshot(kev_world *w, const kev_trace_meta *m)
 {
     if (m->snapshot != NULL && m->snapshot_len > 0)
-        (void)kev_kernel_load_text(kev_world_kernel(w), m->snapshot, m->snapshot_len, NULL);
+        (void)kev_world_load_snapshot(w, m->snapshot, m->snapshot_len, NULL);
+}
+
+/* One record into `w`. */
+static void feed(kev_world *w, const kev_trace_rec *rec)
+{
+    if (rec->kind == KEV_TR_ERROR) {
+        if (kev_world_feed_error(w, rec->err, rec->err_name, rec->t_ns) != 0)
+            kev_fuzz_fail("fuzz_trace: kev_world_feed_error failed");
+    } else if (kev_world_feed(w, rec->data,
+                              rec->caplen > KEV_MAX_BATCH ? KEV_MAX_BATCH : rec->caplen,
+                              rec->t_ns) != 0) {
+        kev_fuzz_fail("fuzz_trace: kev_world_feed(%u bytes) failed", rec->caplen);
+    }
 }
 
 /* Reads the trace at the temporary path with `flags`, feeding each record
- * to `w` when it is not NULL. Returns true when the reading ended in
- * damage (or the trace did not open). */
-static bool read_trace(kev_world *w, unsigned flags)
+ * to each of the `nw` worlds `w` (none: read only). Returns true when the
+ * reading ended in damage (or the trace did not open). */
+static bool read_trace(kev_world *const *w, size_t nw, unsigned flags)
 {
     int err = 0;
     kev_trace_rec rec;
     kev_trace_reader *r = kev_trace_open(trace_path, flags, &err, NULL);
     if (r == NULL)
         return true;
-    if (w != NULL)
-        load_snapshot(w, kev_trace_meta_get(r));
+    for (size_t i = 0; i < nw; i++)
+        load_snapshot(w[i], kev_trace_meta_get(r));
     int rc = 0;
     for (uint32_t n = 0; n < KEV_FUZZ_TRACE_MAX_RECORDS && (rc = kev_trace_next(r, &rec)) == 1;
          n++) {
-        if (w == NULL)
-            continue;
-        if (rec.kind == KEV_TR_ERROR) {
-            if (kev_world_feed_error(w, rec.err, rec.err_name, rec.t_ns) != 0)
-                kev_fuzz_fail("fuzz_trace: kev_world_feed_error failed");
-        } else if (kev_world_feed(w, rec.data, rec.caplen > KEV_MAX_BATCH ? KEV_MAX_BATCH
-                                                                           : rec.caplen,
-                                  rec.t_ns) != 0) {
-            kev_fuzz_fail("fuzz_trace: kev_world_feed(%u bytes) failed", rec.caplen);
-        }
+        for (size_t i = 0; i < nw; i++)
+            feed(w[i], &rec);
     }
     bool damaged = rc < 0;
     if (rc == 0)
@@ -100,21 +109,41 @@ static bool read_trace(kev_world *w, unsigned flags)
     return damaged;
 }
 
+/* The faithful profiles a trace also runs under, one per input. */
+static const kev_profile faithful[] = {KEV_PROFILE_V888, KEV_PROFILE_V963, KEV_PROFILE_V1405};
+#define NFAITHFUL (sizeof faithful / sizeof faithful[0])
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static kev_world *w;
+    static kev_world *hardened, *legacy[NFAITHFUL];
     static kev_fuzz_render r;
-    if (w == NULL) {
+    if (hardened == NULL) {
         temp_open();
-        w = kev_fuzz_world_new(KEV_PROFILE_HARDENED, false, kev_fuzz_sink_render(&r), NULL,
-                               NULL);
+        hardened = kev_fuzz_world_new(KEV_PROFILE_HARDENED, false, kev_fuzz_sink_render(&r),
+                                      NULL, NULL);
+    }
+    kev_world *w[1 + NFAITHFUL] = {hardened};
+    size_t nw = 1;
+    /* Byte 8 of the hash: its low bits choose the sampled inputs. */
+    size_t pick = (kev_fuzz_hash(data, size) >> 8) % NFAITHFUL;
+    for (size_t i = 0; i < NFAITHFUL; i++) {
+        if (!kev_fuzz_check_all && i != pick)
+            continue;
+        if (legacy[i] == NULL) /* verbose off, no sink: the report is hardened's */
+            legacy[i] = kev_fuzz_world_new(faithful[i], false, (kev_sink){NULL, NULL}, NULL,
+                                           NULL);
+        w[nw++] = legacy[i];
     }
     r.len = 0;
     r.head[0] = '\0';
     temp_write(data, size);
-    if (read_trace(w, 0))
-        (void)read_trace(NULL, KEV_TRACE_SALVAGE);
-    kev_fuzz_finish_check(w, &r, kev_fuzz_sampled(data, size));
-    kev_fuzz_reset_check(w);
+    if (read_trace(w, nw, 0))
+        (void)read_trace(NULL, 0, KEV_TRACE_SALVAGE);
+    bool full = kev_fuzz_sampled(data, size);
+    kev_fuzz_finish_check(hardened, &r, full);
+    for (size_t i = 1; i < nw; i++)
+        kev_fuzz_finish_check(w[i], NULL, full);
+    for (size_t i = 0; i < nw; i++)
+        kev_fuzz_reset_check(w[i]);
     return 0;
 }

@@ -42,18 +42,11 @@ bool kev_fuzz_check_all;
 #define KEV_FUZZ_WRAPS
 #endif
 
-KEV_FUZZ_WRAPS bool kev_fuzz_sampled(const uint8_t *data, size_t size)
+/* FNV-1a over the size and at most the first and last
+ * KEV_FUZZ_SAMPLE_BYTES bytes: enough to spread the choices, and cheap
+ * whatever the input's length. */
+KEV_FUZZ_WRAPS uint32_t kev_fuzz_hash(const uint8_t *data, size_t size)
 {
-    static int env = -1;
-    if (env < 0) {
-        const char *e = getenv("KEV_FUZZ_CHECK_ALL");
-        env = e != NULL && strcmp(e, "1") == 0;
-    }
-    if (kev_fuzz_check_all || env)
-        return true;
-    /* FNV-1a over the size and at most the first and last
-     * KEV_FUZZ_SAMPLE_BYTES bytes: enough to spread the choice, and cheap
-     * whatever the input's length. */
     uint32_t h = 2166136261u ^ (uint32_t)size;
     size_t head = size < 2 * KEV_FUZZ_SAMPLE_BYTES ? size : KEV_FUZZ_SAMPLE_BYTES;
     for (size_t i = 0; i < head; i++)
@@ -62,7 +55,19 @@ KEV_FUZZ_WRAPS bool kev_fuzz_sampled(const uint8_t *data, size_t size)
                                                                   : KEV_FUZZ_SAMPLE_BYTES);
          i < size; i++)
         h = (h ^ data[i]) * 16777619u;
-    return h % KEV_FUZZ_SAMPLE == 0;
+    return h;
+}
+
+bool kev_fuzz_sampled(const uint8_t *data, size_t size)
+{
+    static int env = -1;
+    if (env < 0) {
+        const char *e = getenv("KEV_FUZZ_CHECK_ALL");
+        env = e != NULL && strcmp(e, "1") == 0;
+    }
+    if (kev_fuzz_check_all || env)
+        return true;
+    return kev_fuzz_hash(data, size) % KEV_FUZZ_SAMPLE == 0;
 }
 
 void kev_fuzz_fail(const char *fmt, ...)

@@ -44,6 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern bool kev_fuzz_check_all;
 /* True when `data` gets the expensive checks. */
 bool kev_fuzz_sampled(const uint8_t *data, size_t size);
+/* A hash of the input (its size and at most 64 bytes at each end) for the
+ * choices a target makes per input, so that a crash reproduces. */
+uint32_t kev_fuzz_hash(const uint8_t *data, size_t size);
 
 /* Prints "kevrr invariant: WHAT" (printf-style) and aborts. */
 void kev_fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -19,7 +19,8 @@
 #                 fuzz/targets.list)
 #   --dir DIR     builds, corpora and profiles (default build/fuzz-coverage):
 #                 DIR/cov (coverage build), DIR/fuzz (campaign build),
-#                 DIR/corpus/TARGET, DIR/profiles
+#                 DIR/corpus/TARGET, DIR/profiles; a build is remade
+#                 when a file of src/, fuzz/ or corpus/ is newer than it
 #   --uncovered   also list the lines of the core that no input reached
 #   --with-regressions  also each target's regression inputs (the findings
 #                 CI replays, build/default/fuzz/regressions/TARGET)
@@ -71,9 +72,19 @@ tool() {
 profdata=$(tool llvm-profdata)
 llvmcov=$(tool llvm-cov)
 
+# A build is (re)made when its first target is missing or older than any
+# source it is made from (src/, fuzz/, the build scripts, the corpus its
+# seeds come from): a stale build would measure code that is gone.
+stale() {
+    [ ! -x "$1" ] && return 0
+    [ -n "$(find "$root/src" "$root/fuzz" "$root/corpus" "$root/scripts/fuzz-build.sh" \
+        "$root/.clusterfuzzlite/build.sh" -type f -newer "$1" -print -quit)" ]
+}
+
 cov=$dir/cov
-if [ ! -x "$cov/$(set -- $targets; echo "$1")" ]; then
+if stale "$cov/$(set -- $targets; echo "$1")"; then
     echo "== coverage build: scripts/fuzz-build.sh libfuzzer coverage $cov" >&2
+    rm -rf "$dir/seeds" # unzipped from the build's seed archives
     bash "$root/scripts/fuzz-build.sh" libfuzzer coverage "$cov" >/dev/null 2>"$dir/cov-build.log" ||
         { tail -n 20 "$dir/cov-build.log" >&2; exit 3; }
 fi
@@ -88,7 +99,7 @@ seeds_of() {
 
 if [ "$time_s" -gt 0 ]; then
     fz=$dir/fuzz
-    if [ ! -x "$fz/$(set -- $targets; echo "$1")" ]; then
+    if stale "$fz/$(set -- $targets; echo "$1")"; then
         echo "== campaign build: scripts/fuzz-build.sh libfuzzer none $fz" >&2
         bash "$root/scripts/fuzz-build.sh" libfuzzer none "$fz" >/dev/null 2>"$dir/fuzz-build.log" ||
             { tail -n 20 "$dir/fuzz-build.log" >&2; exit 3; }
