@@ -443,10 +443,13 @@ static int block_head(kev_trace_reader *r, const uint8_t *h, uint32_t *type,
         r->be = bom != KEV_PCAPNG_BYTE_ORDER_MAGIC;
     } else if (!r->have_shb && r->block == 0 && r->next_rec == 0 &&
                *type > KEV_PCAPNG_MAX_STD_TYPE) {
-        /* Not even a pcapng block: compressed data of something else. */
+        /* Not even a pcapng block: compressed data of something else. A
+         * gzip inside (`gzip -9 trace.kev`) is a trace compressed twice. */
+        bool twice = h[0] == 0x1f && h[1] == 0x8b;
         return fail(r, KEV_TS_NOT_TRACE,
-                    "%s data that is not pcapng (it starts with %02x %02x %02x %02x)",
-                    r->kind == KEV_TC_GZIP ? "gzip" : "BGZF", h[0], h[1], h[2], h[3]);
+                    "%s data that is not pcapng (it starts with %02x %02x %02x %02x%s)",
+                    r->kind == KEV_TC_GZIP ? "gzip" : "BGZF", h[0], h[1], h[2], h[3],
+                    twice ? ": gzip data again, a file compressed twice: gunzip it once" : "");
     } else if (!r->have_shb) {
         return fail(r, KEV_TS_BAD_FRAMING,
                     "block type 0x%08x, expected a Section Header Block (0x%08x) first",

@@ -81,6 +81,12 @@ if have gzip; then
     gzip -c t.scn >t.scn.gz
     expect_rc 3 "$kevrr" replay t.scn.gz
     has_text err.txt "t.scn.gz: not a trace: gzip data that is not pcapng (it starts with 6b 65 72 6e)"
+    # A trace gzipped as it is (BGZF inside gzip): said, and gunzip once gives it back.
+    gzip -9 -c t.kev >twice.kev.gz
+    expect_rc 3 "$kevrr" replay twice.kev.gz
+    has_text err.txt "twice.kev.gz: not a trace: gzip data that is not pcapng (it starts with 1f 8b 08 04: gzip data again, a file compressed twice: gunzip it once)"
+    gzip -dc twice.kev.gz >once.kev
+    same_batches once.kev 0 42
 fi
 
 # ---- bgzip (htslib): BGZF without kevrr's index --------------------------
