@@ -4,7 +4,7 @@
 # secondaries (-S), all on one output folder, with the target's dictionary
 # and the structure-aware mutator (AFL_CUSTOM_MUTATOR_LIBRARY, its input
 # form from fuzz/targets.list). The AFL++ builds (persistent mode,
-# shared-memory test cases) are made when missing. Prints each instance's
+# shared-memory test cases) are made when missing or older than the sources. Prints each instance's
 # exec/s, corpus and crashes at the end.
 #
 # Usage: scripts/fuzz-afl.sh [--time S] [--instances N] [--defects LIST] [--out OUT]
@@ -21,6 +21,8 @@
 # Exit: 0 done (crashes are reported, not failures); 2 usage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/fuzz-lib.sh
+. "$root/scripts/fuzz-lib.sh"
 usage() {
     sed -n '/^# Usage:/,/^# Exit:/p' "$0" | sed 's/^# \{0,1\}//'
 }
@@ -51,8 +53,8 @@ target=$1
 form=$(awk -v t="$target" '$1 == t { print $2 }' "$root/fuzz/targets.list")
 [ -n "$form" ] || { echo "fuzz-afl.sh: $target is not in fuzz/targets.list" >&2; exit 2; }
 dir=${dir:-$root/build/fuzz-campaign/$target-afl}
-[ -x "$out/$target" ] || bash "$root/scripts/fuzz-build.sh" afl none "$out"
-[ -x "$out-cmplog/$target" ] || AFL_LLVM_CMPLOG=1 bash "$root/scripts/fuzz-build.sh" afl none "$out-cmplog"
+if kev_fuzz_stale "$out/$target"; then bash "$root/scripts/fuzz-build.sh" afl none "$out"; fi
+if kev_fuzz_stale "$out-cmplog/$target"; then AFL_LLVM_CMPLOG=1 bash "$root/scripts/fuzz-build.sh" afl none "$out-cmplog"; fi
 out=$(cd "$out" && pwd)
 mkdir -p "$dir/in"
 if [ -z "$(ls -A "$dir/in")" ]; then

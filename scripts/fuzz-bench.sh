@@ -21,6 +21,8 @@
 # Exit: 0 done (the figures are printed, never judged); 2 usage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/fuzz-lib.sh
+. "$root/scripts/fuzz-lib.sh"
 case "${1:-}" in
 -h | --help)
     sed -n '/^# Usage:/,/^# Exit:/p' "$0" | sed 's/^# \{0,1\}//'
@@ -36,10 +38,10 @@ mkdir -p "$bdir"
 bdir=$(cd "$bdir" && pwd)
 lf=$bdir/libfuzzer
 afl=$bdir/afl
-if [ ! -x "$lf/fuzz_empty" ]; then
+if kev_fuzz_stale "$lf/fuzz_empty"; then
     KEV_FUZZ_EXTRA="fuzz_empty single 65536" bash "$root/scripts/fuzz-build.sh" libfuzzer none "$lf" >/dev/null
 fi
-if [ ! -x "$afl/fuzz_empty" ] && command -v afl-fuzz >/dev/null 2>&1; then
+if kev_fuzz_stale "$afl/fuzz_empty" && command -v afl-fuzz >/dev/null 2>&1; then
     KEV_FUZZ_EXTRA="fuzz_empty single 65536" bash "$root/scripts/fuzz-build.sh" afl none "$afl" >/dev/null
 fi
 tmp=$(mktemp -d)

@@ -33,6 +33,8 @@
 # Exit: 0 done; 2 usage; 3 a build or a tool failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/fuzz-lib.sh
+. "$root/scripts/fuzz-lib.sh"
 usage() {
     sed -n '/^# Usage:/,/^# Exit:/p' "$0" | sed 's/^# \{0,1\}//'
 }
@@ -72,17 +74,8 @@ tool() {
 profdata=$(tool llvm-profdata)
 llvmcov=$(tool llvm-cov)
 
-# A build is (re)made when its first target is missing or older than any
-# source it is made from (src/, fuzz/, the build scripts, the corpus its
-# seeds come from): a stale build would measure code that is gone.
-stale() {
-    [ ! -x "$1" ] && return 0
-    [ -n "$(find "$root/src" "$root/fuzz" "$root/corpus" "$root/scripts/fuzz-build.sh" \
-        "$root/.clusterfuzzlite/build.sh" -type f -newer "$1" -print -quit)" ]
-}
-
 cov=$dir/cov
-if stale "$cov/$(set -- $targets; echo "$1")"; then
+if kev_fuzz_stale "$cov/$(set -- $targets; echo "$1")"; then
     echo "== coverage build: scripts/fuzz-build.sh libfuzzer coverage $cov" >&2
     rm -rf "$dir/seeds" # unzipped from the build's seed archives
     bash "$root/scripts/fuzz-build.sh" libfuzzer coverage "$cov" >/dev/null 2>"$dir/cov-build.log" ||
@@ -99,7 +92,7 @@ seeds_of() {
 
 if [ "$time_s" -gt 0 ]; then
     fz=$dir/fuzz
-    if stale "$fz/$(set -- $targets; echo "$1")"; then
+    if kev_fuzz_stale "$fz/$(set -- $targets; echo "$1")"; then
         echo "== campaign build: scripts/fuzz-build.sh libfuzzer none $fz" >&2
         bash "$root/scripts/fuzz-build.sh" libfuzzer none "$fz" >/dev/null 2>"$dir/fuzz-build.log" ||
             { tail -n 20 "$dir/fuzz-build.log" >&2; exit 3; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/fuzz-libfuzzer.sh: a libFuzzer campaign on one target
 # (docs/fuzzing.md): builds the target with libFuzzer and ASan when OUT has
-# no build yet (scripts/fuzz-build.sh), seeds the corpus folder from
+# no build or one older than the sources (scripts/fuzz-build.sh), seeds the corpus folder from
 # TARGET_seed_corpus.zip the first time, then runs N workers for a time
 # budget with the target's dictionary and .options. Crashes land in
 # WORKDIR/artifacts/ as crash-SHA1: group them with scripts/fuzz-triage.sh,
@@ -28,6 +28,8 @@
 # Exit: libFuzzer's (0: no finding within the budget); 2 usage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/fuzz-lib.sh
+. "$root/scripts/fuzz-lib.sh"
 usage() {
     sed -n '/^# Usage:/,/^# Exit:/p' "$0" | sed 's/^# \{0,1\}//'
 }
@@ -62,7 +64,7 @@ if ! awk -v t="$target" '$1 == t { f = 1 } END { exit !f }' "$root/fuzz/targets.
     exit 2
 fi
 dir=${dir:-$root/build/fuzz-campaign/$target}
-if [ ! -x "$out/$target" ]; then
+if kev_fuzz_stale "$out/$target"; then
     bash "$root/scripts/fuzz-build.sh" libfuzzer address "$out"
 fi
 out=$(cd "$out" && pwd)

@@ -6,7 +6,7 @@
 # with --zip packed as TARGET_seed_corpus.zip (the OSS-Fuzz name).
 #
 # Usage: scripts/fuzz-merge.sh [--out OUT] [--zip ZIP] TARGET DEST SRC...
-#   OUT: a libFuzzer build (default build/fuzz-libfuzzer, built when missing)
+#   OUT: a libFuzzer build (default build/fuzz-libfuzzer, built when missing or older than the sources)
 #   DEST: the minimized corpus folder (created; must be empty or missing)
 #   SRC: corpus folders, e.g. a campaign's corpus, an AFL++ queue, each
 #     machine's corpus of a campaign run on several, or a ClusterFuzzLite
@@ -14,6 +14,8 @@
 # Exit: 0 done; 2 usage; else libFuzzer's.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/fuzz-lib.sh
+. "$root/scripts/fuzz-lib.sh"
 usage() {
     sed -n '/^# Usage:/,/^# Exit:/p' "$0" | sed 's/^# \{0,1\}//'
 }
@@ -39,7 +41,7 @@ if [ -d "$dest" ] && [ -n "$(ls -A "$dest")" ]; then
     echo "fuzz-merge.sh: $dest is not empty" >&2
     exit 2
 fi
-[ -x "$out/$target" ] || bash "$root/scripts/fuzz-build.sh" libfuzzer address "$out"
+if kev_fuzz_stale "$out/$target"; then bash "$root/scripts/fuzz-build.sh" libfuzzer address "$out"; fi
 mkdir -p "$dest"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -178,9 +178,10 @@ while IFS= read -r f; do
     fi
     d=$(defects_of "$f")
     rc=0
-    KEV_FUZZ_DEFECTS=$d ASAN_OPTIONS=detect_leaks=1:symbolize=1:abort_on_error=1 \
+    # The group's stderr takes bash's own "Aborted ..." line for each crash.
+    { KEV_FUZZ_DEFECTS=$d ASAN_OPTIONS=detect_leaks=1:symbolize=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        timeout "$tmo" "$b" "$f" >"$tmp/log" 2>&1 </dev/null || rc=$?
+        timeout "$tmo" "$b" "$f" >"$tmp/log" 2>&1 </dev/null; } 2>/dev/null || rc=$?
     c=$(cause "$tmp/log" "$rc")
     printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$c" "$(wc -c <"$f")" "$f" "$d" >>"$tmp/rows"
     n=$((n + 1))
