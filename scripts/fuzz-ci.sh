@@ -76,9 +76,10 @@ for t in $targets; do
     rm -rf "$tmp/c" "$tmp/s" && mkdir "$tmp/c" "$tmp/s"
     (cd "$tmp/s" && python3 -m zipfile -e "$lf/${t}_seed_corpus.zip" .)
     max_len=$(awk -v t="$t" '$1 == t { print $3 }' "$root/fuzz/targets.list")
-    # fuzz_trace inflates whole traces: ten times slower per input.
+    # fuzz_trace inflates whole traces and runs each in two worlds: about
+    # thirty times slower per input.
     runs=$((secs * 8000))
-    [ "$t" != fuzz_trace ] || runs=$((secs * 1000))
+    [ "$t" != fuzz_trace ] || runs=$((secs * 500))
     # A fixed seed and a fixed number of runs: the same inputs in the same
     # order on every machine; the time cap only ends a slow machine's run
     # early, on a prefix of that sequence.
