@@ -133,6 +133,10 @@ kev_world *kev_fuzz_world_new(kev_profile profile, bool verbose, kev_sink sink,
     return kev_fuzz_world_new_opts(profile, verbose, sink, on_finding, ctx, NULL);
 }
 
+/* The data model of every world this process makes (kev_fuzz_run_legacy_abi
+ * sets it before the first). */
+static bool abi_ilp32;
+
 kev_world *kev_fuzz_world_new_opts(kev_profile profile, bool verbose, kev_sink sink,
                                    void (*on_finding)(void *, const kev_finding *), void *ctx,
                                    void (*on_drift)(void *, const kev_drift_item *, bool))
@@ -150,6 +154,7 @@ kev_world *kev_fuzz_world_new_opts(kev_profile profile, bool verbose, kev_sink s
     o.finding_ctx = ctx;
     o.drift = o.drift_each = on_drift != NULL;
     o.on_drift = on_drift;
+    o.ilp32 = abi_ilp32;
     kev_world *w = kev_world_new(&o);
     if (w == NULL)
         kev_fuzz_fail("kev_world_new(%s) failed", kev_profile_name(profile));
@@ -435,6 +440,19 @@ int kev_fuzz_run(kev_profile profile, kev_fuzz_form form, bool verbose,
 
 int kev_fuzz_run_legacy(kev_profile profile, const uint8_t *data, size_t size)
 {
+    return kev_fuzz_run_legacy_abi(profile, false, data, size);
+}
+
+int kev_fuzz_run_legacy_abi(kev_profile profile, bool ilp32, const uint8_t *data, size_t size)
+{
+    static int first = -1;
+    if (first < 0) {
+        first = ilp32;
+        abi_ilp32 = ilp32;
+    }
+    if (first != (int)ilp32)
+        kev_fuzz_fail("kev_fuzz_run_legacy_abi: %s after %s in one process",
+                      ilp32 ? "ilp32" : "lp64", first ? "ilp32" : "lp64");
 #ifdef KEV_FUZZ_AFL_DRIVER
     /* AFL++'s libAFLDriver calls the target once with the 4 bytes "##SI"
      * before its loop, to warm it up. In the multi-batch form they are a

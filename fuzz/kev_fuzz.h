@@ -123,5 +123,10 @@ int kev_fuzz_run(kev_profile profile, kev_fuzz_form form, bool verbose,
  * fuzz/targets.list: the scripts and CMake derive the profile from the
  * name. */
 int kev_fuzz_run_legacy(kev_profile profile, const uint8_t *data, size_t size);
+/* The same in the data model `ilp32` selects (kev_world_opts.ilp32: 32-bit
+ * arithmetic and layouts, where D13 and D14 live), for every world of the
+ * process: the ILP32 targets, fuzz/fuzz_ilp32_PROFILE.c. One process runs
+ * one data model (another aborts). */
+int kev_fuzz_run_legacy_abi(kev_profile profile, bool ilp32, const uint8_t *data, size_t size);
 
 #endif

@@ -30,9 +30,10 @@
 #    trace; for a defect `kevrr reduce` shrinks it while the profile still
 #    reports DN CODE; it becomes corpus/regressions/NAME.scn (raw batches,
 #    a --verbose sidecar for the legacy targets, which run in configd's
-#    verbose mode) and corpus/regen.sh makes its trace and goldens
-#    (corpus.regressions.NAME.PROFILE, and fuzz.fuzz_legacy_PROFILE.NAME for
-#    each profile whose golden reports DN); the new trace must report DN on
+#    verbose mode, and --ilp32 for the ILP32 ones) and corpus/regen.sh makes
+#    its trace and goldens (corpus.regressions.NAME.PROFILE, and
+#    fuzz.fuzz_legacy_PROFILE.NAME or fuzz.fuzz_ilp32_PROFILE.NAME for each
+#    profile whose golden reports DN); the new trace must report DN on
 #    every one of N replays.
 # 4. Register and run: `cmake --build DIR --target ...` (re-globs the corpus
 #    and re-exports the fuzz inputs), then `ctest --test-dir DIR -R ...` over
@@ -80,10 +81,12 @@ if [ -z "$form" ]; then
     exit 2
 fi
 profile=hardened
-if [[ "$target" =~ ^fuzz_legacy_([a-z0-9]+)$ ]]; then
-    profile=${BASH_REMATCH[1]}
+abi=() # --ilp32 for the ILP32 targets' replays
+if [[ "$target" =~ ^fuzz_(legacy|ilp32)_([a-z0-9]+)$ ]]; then
+    profile=${BASH_REMATCH[2]}
+    [ "${BASH_REMATCH[1]}" = legacy ] || abi=(--ilp32)
 fi
-legacy_targets=$(awk '$1 ~ /^fuzz_legacy_/ { print $1 }' "$list")
+legacy_targets=$(awk '$1 ~ /^fuzz_(legacy|ilp32)_/ { print $1 }' "$list")
 
 # The defect selection: --defect, the environment, the campaign's, all.
 sel=all
@@ -162,8 +165,8 @@ fi
 
 multi=()
 [ "$form" = multi ] && multi=(--multi)
-opts=()
-[ "$profile" = hardened ] || opts=(--verbose)
+opts=(${abi[@]+"${abi[@]}"})
+[ "$profile" = hardened ] || opts+=(--verbose)
 if [ "$form" != trace ]; then
     "$kevrr" import -o "$tmp/t.kev" ${multi[@]+"${multi[@]}"} "$crash" 2>/dev/null || exit 3
     # Where no defect was chosen, say which others the input meets.
@@ -215,9 +218,12 @@ for line in sys.stdin:
         print("raw " + h[i:i + 2048])
     print("end")
 ' "$target" "$key" "$(basename "$crash")" "$name" >"$scn"
-    if [ ${#opts[@]} -gt 0 ]; then
-        printf '# The legacy fuzz targets run in configd verbose mode.\n--verbose\n' \
-            >"${scn%.scn}.opts"
+    if [ "$profile" != hardened ]; then
+        {
+            echo "# The legacy fuzz targets run in configd verbose mode."
+            [ ${#abi[@]} -eq 0 ] || echo "# The ILP32 targets in the 32-bit data model."
+            printf '%s\n' "${opts[@]}"
+        } >"${scn%.scn}.opts"
     fi
     bash "$root/corpus/regen.sh" "$kevrr" >/dev/null || exit 3
     echo "wrote corpus/regressions/$name.{scn,kev,*.report}"
@@ -236,7 +242,7 @@ for line in sys.stdin:
 fi
 
 # 4. Register the new tests and run them.
-regex="^(fuzz\\.$target\\.regressions|corpus\\.regressions\\.$name\\.[a-z0-9]+|fuzz\\.fuzz_legacy_[a-z0-9]+\\.$name|corpus\\.traces-match-scenarios)\$"
+regex="^(fuzz\\.$target\\.regressions|corpus\\.regressions\\.$name\\.[a-z0-9]+|fuzz\\.fuzz_(legacy|ilp32)_[a-z0-9]+\\.$name|corpus\\.traces-match-scenarios)\$"
 # shellcheck disable=SC2086 # the target names are words
 build_cmd=(cmake --build "$build" --target kevrr fuzz_seeds "$target" $legacy_targets)
 test_cmd=(ctest --test-dir "$build" -R "$regex" --output-on-failure)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/fuzz-ttd.sh: the time-to-defect benchmark (docs/fuzzing.md): for
-# every defect the legacy targets can reach on LP64, how long libFuzzer
+# every defect the legacy and ILP32 targets can reach, how long libFuzzer
 # takes to report it, from an empty corpus and from the seeds, with and
 # without the structure-aware mutator; the median over TRIALS trials of at
 # most CAP seconds each, one process on one core (-jobs is not used).
@@ -13,16 +13,17 @@
 # not. A cell stops early once its median is decided: when more than half
 # of its trials hit the cap, the median is the cap.
 #
-# The profiles are those of the fuzz_legacy_PROFILE targets of
-# fuzz/targets.list; a profile's defects are those a batch input reaches on
-# LP64: every DN with a regression trace corpus/regressions/dNN-* whose
-# golden for that profile reports DN, but not D13/D14 (--ilp32 traces) nor
-# D18 (it needs an interface snapshot). A new legacy target is measured
-# with no change here.
+# The rows are the fuzz_legacy_PROFILE targets of fuzz/targets.list (row
+# PROFILE) and the fuzz_ilp32_PROFILE ones (row PROFILE-ilp32); a row's
+# defects are those of the regression traces corpus/regressions/dNN-*
+# whose golden for that profile reports DN, replayed on LP64 for a legacy
+# row and with --ilp32 (the trace's .opts) for an ILP32 row (D13, D14); not
+# D18 (it needs an interface snapshot). A new target of either kind is
+# measured with no change here.
 #
-# Usage: scripts/fuzz-ttd.sh [--cap S] [--trials N] [--only PROFILE:ID,...] OUT RESULTS
+# Usage: scripts/fuzz-ttd.sh [--cap S] [--trials N] [--only ROW:ID,...] OUT RESULTS
 #   OUT: a libFuzzer build of the targets (scripts/fuzz-build.sh libfuzzer none OUT)
-#   RESULTS: a TSV file, appended to: profile, defect, corpus, mutator,
+#   RESULTS: a TSV file, appended to: row, defect, corpus, mutator,
 #     trial, seconds, found (a cell already there is skipped, so a killed
 #     run resumes)
 #        scripts/fuzz-ttd.sh [--cap S] [--trials N] --table RESULTS: the markdown table
@@ -33,17 +34,28 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cap=60
 trials=5
 only=""
-# defects_of PROFILE: the defect ids PROFILE's target can reach (above).
+# target_of ROW: the target of a row (above).
+target_of() {
+    case "$1" in
+    *-ilp32) echo "fuzz_ilp32_${1%-ilp32}" ;;
+    *) echo "fuzz_legacy_$1" ;;
+    esac
+}
+
+# defects_of ROW: the defect ids ROW's target can reach (above).
 defects_of() {
-    local k b n
+    local k b n ilp32 want=0 profile=${1%-ilp32}
+    [ "$profile" = "$1" ] || want=1
     for k in "$root"/corpus/regressions/d[0-9][0-9]-*.kev; do
         b=${k%.kev}
         n=$((10#$(basename "$b" | cut -c2-3)))
         [ "$n" -ne 18 ] || continue
+        ilp32=0
         if [ -f "$b.opts" ] && grep -q -- --ilp32 "$b.opts"; then
-            continue
+            ilp32=1
         fi
-        if [ -f "$b.$1.report" ] && grep -q "^  defect D$n " "$b.$1.report"; then
+        [ "$ilp32" -eq "$want" ] || continue
+        if [ -f "$b.$profile.report" ] && grep -q "^  defect D$n " "$b.$profile.report"; then
             echo "$n"
         fi
     done | sort -un
@@ -93,7 +105,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ $# -ne 2 ]; then
-    echo "usage: scripts/fuzz-ttd.sh [--cap S] [--trials N] [--only PROFILE:ID,...] OUT RESULTS" >&2
+    echo "usage: scripts/fuzz-ttd.sh [--cap S] [--trials N] [--only ROW:ID,...] OUT RESULTS" >&2
     exit 2
 fi
 out=$(cd "$1" && pwd)
@@ -104,8 +116,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 # trial PROFILE ID CORPUS MUTATOR N: one run; prints "SECONDS FOUND".
 trial() {
-    local t=$out/fuzz_legacy_$1 dir=$tmp/run start end found=0 extra=() max_len
-    max_len=$(awk -v t="fuzz_legacy_$1" '$1 == t { print $3 }' "$root/fuzz/targets.list")
+    local name t dir=$tmp/run start end found=0 extra=() max_len
+    name=$(target_of "$1")
+    t=$out/$name
+    max_len=$(awk -v t="$name" '$1 == t { print $3 }' "$root/fuzz/targets.list")
     rm -rf "$dir" && mkdir -p "$dir/corpus"
     if [ "$3" = seeds ]; then
         extra=("$tmp/seeds_$1")
@@ -122,11 +136,12 @@ trial() {
     python3 -c "import sys; print(f'{min(float(sys.argv[2]) - float(sys.argv[1]), $cap):.2f}', '$found')" "$start" "$end"
 }
 
-profiles=$(awk '$1 ~ /^fuzz_legacy_/ { sub(/^fuzz_legacy_/, "", $1); print $1 }' \
+profiles=$(awk '$1 ~ /^fuzz_legacy_/ { sub(/^fuzz_legacy_/, "", $1); print $1 }
+    $1 ~ /^fuzz_ilp32_/ { sub(/^fuzz_ilp32_/, "", $1); print $1 "-ilp32" }' \
     "$root/fuzz/targets.list")
 for p in $profiles; do
     mkdir -p "$tmp/seeds_$p"
-    (cd "$tmp/seeds_$p" && python3 -m zipfile -e "$out/fuzz_legacy_${p}_seed_corpus.zip" .)
+    (cd "$tmp/seeds_$p" && python3 -m zipfile -e "$out/$(target_of "$p")_seed_corpus.zip" .)
     for d in $(defects_of "$p"); do
         if [ -n "$only" ] && [[ ",$only," != *",$p:$d,"* ]]; then
             continue
