@@ -37,3 +37,15 @@ has_text() {
 profiles() {
     sed -n 's/^ *\[KEV_PROFILE_[A-Z0-9]*\] = {\.name = "\([a-z0-9]*\)".*/\1/p' "$1/src/world.c"
 }
+
+# well_formed FILE: XML that parses (xmllint, else python3).
+well_formed() {
+    if command -v xmllint >/dev/null 2>&1; then
+        xmllint --noout "$1" || fail "$1 is not well-formed XML"
+    elif command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$1" ||
+            fail "$1 is not well-formed XML"
+    else
+        echo "note: neither xmllint nor python3: $1 not parsed"
+    fi
+}

@@ -31,18 +31,6 @@ same_batches() {
     diff -u a.dump b.dump >diff.txt || { fail "$1 and $2 differ:"; head -20 diff.txt; }
 }
 
-# well_formed FILE: XML that parses (xmllint, else python3).
-well_formed() {
-    if command -v xmllint >/dev/null 2>&1; then
-        xmllint --noout "$1" || fail "$1 is not well-formed XML"
-    elif command -v python3 >/dev/null 2>&1; then
-        python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$1" ||
-            fail "$1 is not well-formed XML"
-    else
-        echo "note: neither xmllint nor python3: $1 not parsed"
-    fi
-}
-
 cat >net.scn <<'EOF'
 # Two interfaces, several records in one batch, a malformed batch.
 kernel if en0 up media active
